@@ -1,0 +1,159 @@
+"""The Mention: one post matched to one watched subject, with language and sentiment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from schemas import _checks as check
+from schemas.errors import SchemaError
+from schemas.post import KINDS, MAX_RECORD_BYTES, MAX_TEXT_CHARS, Post
+from schemas.times import format_time, parse_time
+
+__all__ = ["SENTIMENT_LABELS", "Mention", "Sentiment"]
+
+SCHEMA_VERSION = 1
+SENTIMENT_LABELS: frozenset[str] = frozenset({"negative", "neutral", "positive"})
+
+
+@dataclass(frozen=True, slots=True)
+class Sentiment:
+    """A sentiment judgement: a label and a score in [-1, 1] (negative below zero)."""
+
+    label: str
+    score: float
+
+    @classmethod
+    def from_dict(cls, record: Any, path: str = "sentiment") -> Sentiment:
+        """Validate and build a Sentiment from decoded JSON."""
+        record = check.obj(record, path)
+        label = check.choice(check.get(record, "label", f"{path}.label"), f"{path}.label", SENTIMENT_LABELS)
+        score = check.get(record, "score", f"{path}.score")
+        if isinstance(score, bool) or not isinstance(score, int | float) or not -1.0 <= score <= 1.0:
+            raise SchemaError(f"{path}.score", f"must be a number in [-1, 1], got {score!r}", "wrong_type")
+        return cls(label=label, score=float(score))
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A post seen through one subject (``schemas/mention.schema.json``); keyed by ``subject_id`` on Kafka.
+
+    >>> from schemas.post import Author, Post
+    >>> post = Post(id="x:1", platform="x", author=Author(id="x:u1", followers=120), text="BRI down lagi",
+    ...             created_at=1767574800.0)
+    >>> mention = Mention.from_post(post, "bank-bri", matched=("bri",))
+    >>> mention.reach, mention.sentiment is None
+    (120, True)
+    >>> Mention.from_json(mention.to_json()) == mention
+    True
+    """
+
+    post_id: str
+    subject_id: str
+    platform: str
+    author_id: str
+    text: str
+    created_at: float
+    url: str | None = None
+    author_handle: str | None = None
+    followers: int = 0
+    reach: int = 0
+    lang: str | None = None
+    sentiment: Sentiment | None = None
+    ingested_at: float | None = None
+    kind: str = "post"
+    hashtags: tuple[str, ...] = ()
+    matched: tuple[str, ...] = ()
+    official: bool = False
+
+    @classmethod
+    def from_post(
+        cls,
+        post: Post,
+        subject_id: str,
+        *,
+        matched: tuple[str, ...] = (),
+        official: bool = False,
+        lang: str | None = None,
+        sentiment: Sentiment | None = None,
+    ) -> Mention:
+        """Build the mention of ``subject_id`` that ``post`` makes."""
+        followers = post.author.followers or 0
+        return cls(
+            post_id=post.id,
+            subject_id=subject_id,
+            platform=post.platform,
+            author_id=post.author.id,
+            author_handle=post.author.handle,
+            text=post.text,
+            created_at=post.created_at,
+            url=post.url,
+            followers=followers,
+            reach=followers + post.engagement.total,
+            lang=lang if lang is not None else post.lang,
+            sentiment=sentiment,
+            ingested_at=post.ingested_at,
+            kind=post.kind,
+            hashtags=post.hashtags,
+            matched=matched,
+            official=official,
+        )
+
+    @classmethod
+    def from_json(cls, data: bytes | str) -> Mention:
+        """Decode and validate one JSON document; raises :class:`SchemaError` naming the field."""
+        record = check.load_object(data, MAX_RECORD_BYTES)
+        version = check.get(record, "schema_version", "schema_version")
+        if version != SCHEMA_VERSION or isinstance(version, bool):
+            raise SchemaError("schema_version", f"must be {SCHEMA_VERSION}, got {version!r}")
+        sentiment = record.get("sentiment")
+        ingested_at = record.get("ingested_at")
+        return cls(
+            post_id=check.string(check.get(record, "post_id", "post_id"), "post_id", 512),
+            subject_id=check.string(check.get(record, "subject_id", "subject_id"), "subject_id", 128),
+            platform=check.string(check.get(record, "platform", "platform"), "platform", 32),
+            author_id=check.string(check.get(record, "author_id", "author_id"), "author_id", 512),
+            text=check.string(check.get(record, "text", "text"), "text", MAX_TEXT_CHARS),
+            created_at=parse_time(check.get(record, "created_at", "created_at"), "created_at"),
+            url=check.optional_string(record.get("url", check.MISSING), "url", 4096),
+            author_handle=check.optional_string(record.get("author_handle", check.MISSING), "author_handle", 512),
+            followers=check.count(record.get("followers", 0), "followers"),
+            reach=check.count(record.get("reach", 0), "reach"),
+            lang=check.optional_string(record.get("lang", check.MISSING), "lang", 16),
+            sentiment=None if sentiment is None else Sentiment.from_dict(sentiment),
+            ingested_at=None if ingested_at is None else parse_time(ingested_at, "ingested_at"),
+            kind=check.choice(record.get("kind", "post"), "kind", KINDS),
+            hashtags=check.string_list(record.get("hashtags", check.MISSING), "hashtags", 256, 256),
+            matched=check.string_list(record.get("matched", check.MISSING), "matched", 256, 512),
+            official=check.boolean(record.get("official", check.MISSING), "official"),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready form, as the schema file describes it."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "post_id": self.post_id,
+            "subject_id": self.subject_id,
+            "platform": self.platform,
+            "url": self.url,
+            "author_id": self.author_id,
+            "author_handle": self.author_handle,
+            "followers": self.followers,
+            "reach": self.reach,
+            "text": self.text,
+            "lang": self.lang,
+            "sentiment": None if self.sentiment is None else {"label": self.sentiment.label,
+                                                               "score": self.sentiment.score},
+            "created_at": format_time(self.created_at),
+            "ingested_at": None if self.ingested_at is None else format_time(self.ingested_at),
+            "kind": self.kind,
+            "hashtags": list(self.hashtags),
+            "matched": list(self.matched),
+            "official": self.official,
+        }
+
+    def to_json(self) -> bytes:
+        """Serialize with orjson."""
+        return orjson.dumps(self.to_dict())

@@ -1,0 +1,188 @@
+"""The normalized Post: what every source becomes before it reaches ``siaga.posts``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from schemas import _checks as check
+from schemas.errors import SchemaError
+from schemas.times import format_time, parse_time
+
+__all__ = ["KINDS", "MAX_RECORD_BYTES", "MAX_TEXT_CHARS", "PLATFORMS", "Author", "Engagement", "Post"]
+
+SCHEMA_VERSION = 1
+PLATFORMS: frozenset[str] = frozenset(
+    {"x", "facebook", "instagram", "tiktok", "youtube", "reddit", "mastodon", "bluesky", "threads", "news", "blog",
+     "forum"}
+)
+KINDS: frozenset[str] = frozenset({"post", "reply", "repost", "quote"})
+MAX_TEXT_CHARS = 65_536
+MAX_RECORD_BYTES = 1_048_576
+_ID_PATTERN = re.compile(r"^[a-z]+:.+$", re.DOTALL)
+_FIELDS = frozenset(
+    {"schema_version", "id", "platform", "url", "author", "text", "lang", "created_at", "ingested_at", "kind",
+     "parent_id", "engagement", "hashtags", "mentions"}
+)
+_AUTHOR_FIELDS = frozenset({"id", "handle", "name", "followers", "verified"})
+_ENGAGEMENT_FIELDS = frozenset({"likes", "reposts", "replies", "quotes", "views"})
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """Who wrote a post. ``followers`` is None when the platform did not say."""
+
+    id: str
+    handle: str | None = None
+    name: str | None = None
+    followers: int | None = None
+    verified: bool = False
+
+    @classmethod
+    def from_dict(cls, record: Any, path: str = "author") -> Author:
+        """Validate and build an Author from decoded JSON."""
+        record = check.obj(record, path)
+        check.no_extra_keys(record, _AUTHOR_FIELDS, path)
+        return cls(
+            id=check.string(check.get(record, "id", f"{path}.id"), f"{path}.id", 512, allow_empty=False),
+            handle=check.optional_string(record.get("handle", check.MISSING), f"{path}.handle", 512),
+            name=check.optional_string(record.get("name", check.MISSING), f"{path}.name", 1024),
+            followers=check.optional_count(record.get("followers", check.MISSING), f"{path}.followers"),
+            verified=check.boolean(record.get("verified", check.MISSING), f"{path}.verified"),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready form."""
+        return {"id": self.id, "handle": self.handle, "name": self.name, "followers": self.followers,
+                "verified": self.verified}
+
+
+@dataclass(frozen=True, slots=True)
+class Engagement:
+    """Interaction counts at the time the post was read."""
+
+    likes: int = 0
+    reposts: int = 0
+    replies: int = 0
+    quotes: int = 0
+    views: int | None = None
+
+    @property
+    def total(self) -> int:
+        """Likes, reposts, replies and quotes together (views are not engagement)."""
+        return self.likes + self.reposts + self.replies + self.quotes
+
+    @classmethod
+    def from_dict(cls, record: Any, path: str = "engagement") -> Engagement:
+        """Validate and build Engagement from decoded JSON (a missing count is 0)."""
+        if record is check.MISSING or record is None:
+            return cls()
+        record = check.obj(record, path)
+        check.no_extra_keys(record, _ENGAGEMENT_FIELDS, path)
+        counts = {
+            name: check.count(record[name], f"{path}.{name}") for name in ("likes", "reposts", "replies", "quotes")
+            if name in record
+        }
+        return cls(**counts, views=check.optional_count(record.get("views", check.MISSING), f"{path}.views"))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready form."""
+        return {"likes": self.likes, "reposts": self.reposts, "replies": self.replies, "quotes": self.quotes,
+                "views": self.views}
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """A post from any platform in Siaga's one shape (``schemas/post.schema.json``).
+
+    >>> post = Post.from_json(b'{"schema_version": 1, "id": "x:1", "platform": "x", "author": {"id": "x:u9"},'
+    ...                       b' "text": "Layanan lemot banget", "created_at": "2026-01-05T08:00:00+07:00"}')
+    >>> post.created_at, post.kind
+    (1767574800.0, 'post')
+    >>> Post.from_json(post.to_json()) == post
+    True
+    >>> Post.from_json(b'{"id": "x:1"}')
+    Traceback (most recent call last):
+    ...
+    schemas.errors.SchemaError: schema_version: is missing
+    """
+
+    id: str
+    platform: str
+    author: Author
+    text: str
+    created_at: float
+    url: str | None = None
+    lang: str | None = None
+    ingested_at: float | None = None
+    kind: str = "post"
+    parent_id: str | None = None
+    engagement: Engagement = field(default_factory=Engagement)
+    hashtags: tuple[str, ...] = ()
+    mentions: tuple[str, ...] = ()
+
+    @classmethod
+    def from_json(cls, data: bytes | str) -> Post:
+        """Decode and validate one JSON document; raises :class:`SchemaError` naming the field."""
+        return cls.from_dict(check.load_object(data, MAX_RECORD_BYTES))
+
+    @classmethod
+    def from_dict(cls, record: dict[str, Any]) -> Post:
+        """Validate decoded JSON and build the Post."""
+        record = check.obj(record, "")
+        version = check.get(record, "schema_version", "schema_version")
+        if version != SCHEMA_VERSION or isinstance(version, bool):
+            raise SchemaError("schema_version", f"must be {SCHEMA_VERSION}, got {version!r}")
+        check.no_extra_keys(record, _FIELDS, "")
+        platform = check.choice(check.get(record, "platform", "platform"), "platform", PLATFORMS, "unknown_platform")
+        post_id = check.string(check.get(record, "id", "id"), "id", 512)
+        if not _ID_PATTERN.match(post_id):
+            raise SchemaError("id", f"must look like '<platform>:<native id>', got {post_id[:64]!r}")
+        if not post_id.startswith(platform + ":"):
+            raise SchemaError("id", f"must start with the platform, '{platform}:'")
+        kind = check.choice(record.get("kind", "post"), "kind", KINDS)
+        return cls(
+            id=post_id,
+            platform=platform,
+            author=Author.from_dict(check.get(record, "author", "author")),
+            text=check.string(check.get(record, "text", "text"), "text", MAX_TEXT_CHARS),
+            created_at=parse_time(check.get(record, "created_at", "created_at"), "created_at"),
+            url=check.optional_string(record.get("url", check.MISSING), "url", 4096),
+            lang=check.optional_string(record.get("lang", check.MISSING), "lang", 16),
+            ingested_at=_optional_time(record.get("ingested_at"), "ingested_at"),
+            kind=kind,
+            parent_id=check.optional_string(record.get("parent_id", check.MISSING), "parent_id", 512),
+            engagement=Engagement.from_dict(record.get("engagement", check.MISSING)),
+            hashtags=check.string_list(record.get("hashtags", check.MISSING), "hashtags", 256, 256),
+            mentions=check.string_list(record.get("mentions", check.MISSING), "mentions", 256, 256),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready form, as the schema file describes it."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "id": self.id,
+            "platform": self.platform,
+            "url": self.url,
+            "author": self.author.to_dict(),
+            "text": self.text,
+            "lang": self.lang,
+            "created_at": format_time(self.created_at),
+            "ingested_at": None if self.ingested_at is None else format_time(self.ingested_at),
+            "kind": self.kind,
+            "parent_id": self.parent_id,
+            "engagement": self.engagement.to_dict(),
+            "hashtags": list(self.hashtags),
+            "mentions": list(self.mentions),
+        }
+
+    def to_json(self) -> bytes:
+        """Serialize with orjson."""
+        return orjson.dumps(self.to_dict())
+
+
+def _optional_time(value: Any, field_name: str) -> float | None:
+    return None if value is None else parse_time(value, field_name)
