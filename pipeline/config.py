@@ -11,7 +11,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-__all__ = ["KafkaSettings", "Settings", "TopicNames"]
+__all__ = ["EXAMPLE_WATCHLIST", "KafkaSettings", "Settings", "TopicNames"]
+
+#: The example watchlist shipped with the package (the demo's subjects).
+EXAMPLE_WATCHLIST = Path(__file__).parent / "data" / "watchlist.example.toml"
 
 
 def _env(name: str, default: str) -> str:
@@ -89,6 +92,24 @@ class KafkaSettings:
                            ssl_password=self.ssl_password, ssl_check_hostname=True)
         return options
 
+    def faust_credentials(self) -> Any:
+        """Faust/aiokafka credentials for the configured security protocol (None for PLAINTEXT)."""
+        import ssl
+
+        import faust
+
+        context = None
+        if self.security_protocol.endswith("SSL"):
+            context = ssl.create_default_context(cafile=self.ssl_cafile)
+            if self.ssl_certfile:
+                context.load_cert_chain(self.ssl_certfile, self.ssl_keyfile, self.ssl_password)
+        if self.security_protocol.startswith("SASL"):
+            return faust.SASLCredentials(username=self.sasl_username, password=self.sasl_password,
+                                         mechanism=self.sasl_mechanism or "PLAIN", ssl_context=context)
+        if context is not None:
+            return faust.SSLCredentials(context)
+        return None
+
     def faust_url(self) -> str:
         """The broker URL for a Faust app."""
         return ";".join(f"kafka://{server.strip()}" for server in self.bootstrap_servers.split(","))
@@ -101,7 +122,7 @@ class Settings:
     kafka: KafkaSettings = field(default_factory=KafkaSettings)
     topics: TopicNames = field(default_factory=TopicNames)
     app_id: str = "siaga"
-    watchlist: Path = Path("deploy/watchlist.example.toml")
+    watchlist: Path = EXAMPLE_WATCHLIST
     partitions: int = 4
     replication_factor: int = 1
     min_insync_replicas: int = 1
@@ -122,7 +143,7 @@ class Settings:
             kafka=KafkaSettings.from_env(),
             topics=TopicNames.from_env(),
             app_id=_env("SIAGA_APP_ID", "siaga"),
-            watchlist=Path(_env("SIAGA_WATCHLIST", str(cls.watchlist))),
+            watchlist=Path(_env("SIAGA_WATCHLIST", str(EXAMPLE_WATCHLIST))),
             partitions=int(_env("SIAGA_PARTITIONS", "4")),
             replication_factor=int(_env("SIAGA_REPLICATION_FACTOR", "1")),
             min_insync_replicas=int(_env("SIAGA_MIN_INSYNC_REPLICAS", "1")),

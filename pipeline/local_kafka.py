@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import ctypes
 import hashlib
 import json
 import logging
@@ -34,6 +35,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -62,6 +64,7 @@ DEFAULT_JVM_OPTIONS: tuple[str, ...] = ("-Xms128m", "-Xmx512m", "-XX:+UseG1GC", 
 
 _STATE_FILE = "cluster.json"
 _POLL_SECONDS = 0.2
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 _LOG4J2_TEMPLATE = """\
 # Written by pipeline/local_kafka.py: the broker logs to a file in its node directory, never to the terminal.
@@ -178,6 +181,13 @@ def resolve_jars(pom: Path = POM_PATH, cache_root: Path | None = None) -> Path:
     return libs
 
 
+def _java() -> str:
+    java = shutil.which("java")
+    if java is None:
+        raise LocalKafkaError("Java 17+ is needed to run Kafka: install a JDK (default-jdk-headless)")
+    return java
+
+
 def _random_cluster_id() -> str:
     """A Kafka ``Uuid`` string like ``StorageTool random-uuid`` prints (22 url-safe base64 characters)."""
     while True:
@@ -214,6 +224,12 @@ def _tail(path: Path, lines: int) -> list[str]:
         return []
 
 
+def _terminate_with_parent() -> None:
+    """In the forked child, before exec: ask Linux to SIGTERM it when its parent dies (a no-op elsewhere)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def _wait_until(condition: Callable[[], bool], timeout: float) -> bool:
     """Poll ``condition`` until it holds or ``timeout`` seconds pass; return whether it held."""
     deadline = time.monotonic() + timeout
@@ -246,6 +262,9 @@ class LocalKafka:
         Options for each node's JVM (heap size and so on).
     start_timeout
         Seconds ``start`` waits for the cluster to answer a metadata request.
+    stop_with_parent
+        Linux: the brokers get SIGTERM when the thread that started them ends or its process dies, even by
+        SIGKILL, so an interrupted test session leaves no broker behind. Off by default: the CLI detaches them.
     """
 
     def __init__(
@@ -258,6 +277,7 @@ class LocalKafka:
         extra_properties: Mapping[str, str] | None = None,
         jvm_options: Sequence[str] = DEFAULT_JVM_OPTIONS,
         start_timeout: float = 90.0,
+        stop_with_parent: bool = False,
     ) -> None:
         if brokers not in (1, 3):
             raise ValueError(f"brokers must be 1 or 3, not {brokers}")
@@ -268,10 +288,16 @@ class LocalKafka:
         self.extra_properties = dict(extra_properties or {})
         self.jvm_options = tuple(jvm_options)
         self.start_timeout = start_timeout
+        self.stop_with_parent = stop_with_parent
         self._procs: dict[int, subprocess.Popen[bytes]] = {}
         self._cluster_id, self._nodes = self._load_state()
 
     # -- layout -------------------------------------------------------------------------------------------------
+
+    @property
+    def is_configured(self) -> bool:
+        """True when the state directory already describes a cluster (it was started there before)."""
+        return (self.state_dir / _STATE_FILE).is_file()
 
     @property
     def nodes(self) -> list[KafkaNode]:
@@ -373,8 +399,8 @@ class LocalKafka:
     def pid(self, node_id: int) -> int | None:
         """The pid of the node's live broker process, or None when it is not running."""
         proc = self._procs.get(node_id)
-        if proc is not None:
-            proc.poll()  # reap our own child if it died, so it does not linger as a zombie
+        if proc is not None:  # our own child: poll() is authoritative (and reaps it if it died)
+            return proc.pid if proc.poll() is None else None
         pid_file = self.node_dir(node_id) / "kafka.pid"
         try:
             pid = int(pid_file.read_text())
@@ -405,13 +431,17 @@ class LocalKafka:
         expected = str(self.node_dir(node_id).resolve() / "server.properties").encode()
         return expected in cmdline
 
+    def _check_ports(self, nodes: Sequence[KafkaNode]) -> None:
+        """Fail fast, before any formatting, when another process listens on a port a node needs."""
+        for node in nodes:
+            for port in (node.port, node.controller_port):
+                if not _port_is_free(self.host, port):
+                    raise LocalKafkaError(
+                        f"cannot start node {node.node_id}: {self.host}:{port} is in use by another process "
+                        f"(pick another --port or --state-dir)"
+                    )
+
     def _launch(self, node: KafkaNode, java: str, libs: Path) -> None:
-        for port in (node.port, node.controller_port):
-            if not _port_is_free(self.host, port):
-                raise LocalKafkaError(
-                    f"cannot start node {node.node_id}: {self.host}:{port} is in use by another process "
-                    f"(pick another --port or --state-dir)"
-                )
         directory = self.node_dir(node.node_id).resolve()
         command = [
             java, *self.jvm_options,
@@ -421,7 +451,8 @@ class LocalKafka:
         ]
         with (directory / "stdout.log").open("ab") as output:
             proc = subprocess.Popen(command, cwd=directory, stdin=subprocess.DEVNULL, stdout=output,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
+                                    stderr=subprocess.STDOUT, start_new_session=True,
+                                    preexec_fn=_terminate_with_parent if self.stop_with_parent else None)
         self._procs[node.node_id] = proc
         (directory / "kafka.pid").write_text(f"{proc.pid}\n")
         logger.info("started Kafka node %d (pid %d) on %s:%d", node.node_id, proc.pid, self.host, node.port)
@@ -433,11 +464,12 @@ class LocalKafka:
 
         try:
             admin = KafkaAdminClient(bootstrap_servers=self.bootstrap_servers, request_timeout_ms=timeout_ms,
-                                     api_version_auto_timeout_ms=timeout_ms, client_id="siaga-local-kafka")
+                                     bootstrap_timeout_ms=timeout_ms, client_id="siaga-local-kafka")
         except (KafkaError, OSError, ValueError):
             return set()
         try:
-            return {int(broker["node_id"]) for broker in admin.describe_cluster()["brokers"]}
+            brokers = admin.describe_cluster()["brokers"]
+            return {int(broker["broker_id"]) for broker in brokers if not broker.get("is_fenced")}
         except (KafkaError, OSError, KeyError, ValueError):
             return set()
         finally:
@@ -472,9 +504,8 @@ class LocalKafka:
         missing = [n for n in self.nodes if self.pid(n.node_id) is None]
         if not missing:
             return self.bootstrap_servers
-        java = shutil.which("java")
-        if java is None:
-            raise LocalKafkaError("Java 17+ is needed to run Kafka: install a JDK (default-jdk-headless)")
+        self._check_ports(missing)
+        java = _java()
         libs = resolve_jars()
         started = time.monotonic()
         self._write_config()
@@ -525,10 +556,8 @@ class LocalKafka:
         if node is None:
             raise LocalKafkaError(f"no Kafka node {node_id} in {self.state_dir}")
         if self.pid(node_id) is None:
-            java = shutil.which("java")
-            if java is None:
-                raise LocalKafkaError("Java 17+ is needed to run Kafka: install a JDK (default-jdk-headless)")
-            self._launch(node, java, resolve_jars())
+            self._check_ports([node])
+            self._launch(node, _java(), resolve_jars())
         self.wait_ready(timeout, node_ids=[node_id])
 
     def status(self) -> KafkaStatus:

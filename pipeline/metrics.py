@@ -31,6 +31,7 @@ __all__ = [
     "INGEST_LAST_PUBLISH",
     "INGEST_RECONNECTS",
     "MENTIONS",
+    "MENTIONS_CONSUMED",
     "MENTIONS_LATE",
     "POSTS_DUPLICATE",
     "POSTS_PROCESSED",
@@ -103,6 +104,9 @@ SENTIMENT_FEEDBACK = Counter(
 )
 
 # Worker: windows and detection --------------------------------------------------------------------------------------
+MENTIONS_CONSUMED = Counter(
+    "mentions_consumed", "Mentions read by the subject agent (windowed, duplicate or late).", namespace=NAMESPACE
+)
 MENTIONS_LATE = Counter(
     "mentions_late", "Mentions that arrived after their window closed (beyond the lateness allowance).", ["subject"],
     namespace=NAMESPACE,

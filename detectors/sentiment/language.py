@@ -14,8 +14,12 @@ from detectors.sentiment.tokens import tokenize
 
 __all__ = ["LanguageIdentifier"]
 
+
+def _split(words: str) -> list[str]:
+    return words.split()
+
 INDONESIAN_WORDS = frozenset(
-    """
+    _split("""
     yang yg dan dgn dengan di ke dari ini itu tidak tdk gak ga gk nggak ngga enggak engga ndak tak bukan bkn
     belum blm jangan jgn aja saja sja udah udh sudah sdh telah akan bakal bisa bs dapat dpt ada untuk utk buat
     bwt sama sm juga jg karena krn karna soalnya tapi tp tetapi namun kalau kalo klo klau kl jika jikalau
@@ -30,11 +34,13 @@ INDONESIAN_WORDS = frozenset(
     min admin gan sis bro enak murah mahal bagus jelek buruk baik parah kecewa mantap mantul keren lemot
     lambat cepat tempat makanan minuman harga pelayanan layanan rasa rasanya tapi walaupun meskipun
     walau sudahlah kasian kasihan gak-gak pas baru lama nunggu tunggu sering selalu kadang tanpa
-    """.split()
+    pagi siang sore malam jam buka tutup minggu bulan tahun rumah kantor cabang jalan uang beli jual kirim
+    barang pesanan pesan sampai datang pulang pergi kerja bayar tagihan sinyal kuota pulsa antrian
+    """)
 )
 
 ENGLISH_WORDS = frozenset(
-    """
+    _split("""
     the a an and or but is are was were be been being am to of in on at for with without this that these
     those it its it's i i'm i've i'd i'll you you're your yours he she we they my our their me him her us them
     not no don't dont can't cant won't wont didn't didnt doesn't doesnt isn't isnt wasn't aren't never have
@@ -44,7 +50,7 @@ ENGLISH_WORDS = frozenset(
     only both each few much many now today yesterday tomorrow thanks thank please good bad great nice love
     hate worst best better awesome terrible horrible amazing service food price place staff time people
     customer order delivery app phone money again waiting wait
-    """.split()
+    """)
 )
 
 _INDONESIAN_SUFFIXES = ("nya",)

@@ -25,6 +25,10 @@ from detectors.sentiment.tokens import tokenize
 
 __all__ = ["IndonesianLexicon"]
 
+
+def _split(words: str) -> list[str]:
+    return words.split()
+
 #: Version of the word list and rules; saved models record it.
 LEXICON_VERSION = 1
 
@@ -47,7 +51,11 @@ VALENCE: dict[str, float] = _words(
                 responsif membantu terbantu profesional amanah jujur murah_meriah murah terjangkau hemat
                 nyenengin menyenangkan menarik inspiratif kreatif berguna bermutu kece hits ok oke okay mudah
                 gampang praktis lancar aman stabil mewah elegan megah luas lengkap ramai_pengunjung legit""",
-        1.5: """baik lumayan cukup_baik cukup_enak cocok pas_di_lidah sesuai setuju mendukung dukung semangat
+        2.0: """strategis asri instagramable romantis nagih ketagihan ngangenin unik otentik autentik berkesan
+                andalan terpercaya ramah_anak terharu salut apresiasi gembira ceria bersyukur pintar cerdas bijak
+                jenius canggih inovatif kualitas_bagus top menawan spesial special bersahabat memanjakan lega
+                puas_banget dijamin terjamin rapih berkelas""",
+        1.5: """maju senyum tersenyum rezeki subhanallah masyaallah baik lumayan cukup_baik cukup_enak cocok pas_di_lidah sesuai setuju mendukung dukung semangat
                 selamat sehat semoga harap damai tenang sabar peduli perhatian adil sopan santai hangat akrab
                 terkenal populer favorit_saya sedap manis lembut tepat_waktu tepat gratis diskon promo bonus
                 untung bantu bagusan mending lebih_baik berkah percaya yakin setia rindu kangen sayang mendingan
@@ -59,6 +67,14 @@ VALENCE: dict[str, float] = _words(
                  error eror masalah bermasalah kendala trouble problem bug hilang rusak cacat basi dingin sepi
                  kecil tipis sedikit minim kotor_sedikit kurang_ramah jutek judes cuek lupa salah keliru bohong
                  boros sakit pusing nyesel menyesal mending_gak kasihan kasian prihatin miris""",
+        -2.0: """emosi bocor batal dibatalkan ditolak protes komplain keluhan mengeluh pengap pelit overprice
+                 overpriced munafik pengecut egois hina menghina ejek mengejek provokasi radikal rasis bully ancam
+                 mengancam panik resah gelisah stres stress depresi frustasi frustrasi sengsara menderita derita
+                 tersiksa siksa kecelakaan banjir gempa longsor penyakit wabah nyasar tersesat lalai sembarangan
+                 seenaknya semena-mena asal-asalan mengganggu ganggu bohongin ngibul kampungan murahan ngaret molor
+                 mangkrak terbengkalai amburadul semrawut kumuh becek pungli suap sogok ribut dicuri kemalingan
+                 kecopetan dijambret dirampok begal""",
+        -1.2: """putus tolak miskin receh licin keluh""",
         -2.5: """jelek buruk kecewa kecewaa mengecewakan payah parah lemot lambreta kotor jorok bau busuk amis
                  marah kesal kesel sebel sebal jengkel dongkol benci muak jijik kasar sombong galak tidak_sopan
                  mahal_sekali kemahalan mencekik penipuan tipu menipu nipu tipu-tipu palsu abal abal-abal kw
@@ -71,7 +87,7 @@ VALENCE: dict[str, float] = _words(
                  kecolongan dibohongi ditipu diabaikan dicuekin php lebay alay norak mengerikan ngeri seram
                  bencana musibah tragis duka berduka wafat meninggal tewas korban darurat bahaya berbahaya
                  ancaman tersangka ditangkap demo kerusuhan ricuh bentrok""",
-        -3.2: """terburuk terparah terjelek paling_buruk sangat_kecewa kecewa_berat nyesel_banget kapok zonk
+        -3.2: """koruptor teroris bangke kontol jancok jancuk terburuk terparah terjelek paling_buruk sangat_kecewa kecewa_berat nyesel_banget kapok zonk
                  bangkrut penipu bajingan keparat babi setan iblis laknat biadab najis menjijikkan mengerikan_sekali
                  kebakaran ledakan pembunuhan teror""",
     }
@@ -91,43 +107,43 @@ EMOJI_VALENCE: dict[str, float] = {
 
 #: Spelling variants and abbreviations -> the word the lexicon and rules know.
 SLANG: dict[str, str] = {
-    **dict.fromkeys("gk ga gak ngga nggak enggak engga g ndak nda tdk gag kagak kaga ogah ora".split(), "tidak"),
-    **dict.fromkeys("bgt bngt bgtt bangeet banget2 bener2 beneran".split(), "banget"),
-    **dict.fromkeys("blm blom lom".split(), "belum"),
-    **dict.fromkeys("jgn jngn".split(), "jangan"),
-    **dict.fromkeys("bkn".split(), "bukan"),
-    **dict.fromkeys("tp tpi ttp".split(), "tapi"),
-    **dict.fromkeys("sgt".split(), "sangat"),
-    **dict.fromkeys("krg".split(), "kurang"),
-    **dict.fromkeys("mksh makasi mksi trims tks tq ty thx makasii".split(), "makasih"),
-    **dict.fromkeys("bgs".split(), "bagus"),
-    **dict.fromkeys("mntp mantaap mntap".split(), "mantap"),
-    **dict.fromkeys("jlk jelex".split(), "jelek"),
-    **dict.fromkeys("anjrit anjrot anjr njir anjg anjing2".split(), "anjir"),
-    **dict.fromkeys("kzl kesell".split(), "kesal"),
-    **dict.fromkeys("lemod lelot".split(), "lemot"),
-    **dict.fromkeys("rekomen rekom".split(), "rekomendasi"),
-    **dict.fromkeys("kcewa kecewah".split(), "kecewa"),
-    **dict.fromkeys("bsa".split(), "bisa"),
-    **dict.fromkeys("sy".split(), "saya"),
+    **dict.fromkeys(_split("gk ga gak ngga nggak enggak engga g ndak nda tdk gag kagak kaga ogah ora"), "tidak"),
+    **dict.fromkeys(_split("bgt bngt bgtt bangeet banget2 bener2 beneran"), "banget"),
+    **dict.fromkeys(_split("blm blom lom"), "belum"),
+    **dict.fromkeys(_split("jgn jngn"), "jangan"),
+    **dict.fromkeys(_split("bkn"), "bukan"),
+    **dict.fromkeys(_split("tp tpi ttp"), "tapi"),
+    **dict.fromkeys(_split("sgt"), "sangat"),
+    **dict.fromkeys(_split("krg"), "kurang"),
+    **dict.fromkeys(_split("mksh makasi mksi trims tks tq ty thx makasii"), "makasih"),
+    **dict.fromkeys(_split("bgs"), "bagus"),
+    **dict.fromkeys(_split("mntp mantaap mntap"), "mantap"),
+    **dict.fromkeys(_split("jlk jelex"), "jelek"),
+    **dict.fromkeys(_split("anjrit anjrot anjr njir anjg anjing2"), "anjir"),
+    **dict.fromkeys(_split("kzl kesell"), "kesal"),
+    **dict.fromkeys(_split("lemod lelot"), "lemot"),
+    **dict.fromkeys(_split("rekomen rekom"), "rekomendasi"),
+    **dict.fromkeys(_split("kcewa kecewah"), "kecewa"),
+    **dict.fromkeys(_split("bsa"), "bisa"),
+    **dict.fromkeys(_split("sy"), "saya"),
 }
 
-NEGATORS = frozenset("tidak tak bukan belum jangan kurang tanpa bukanlah tidaklah not no never don't dont".split())
+NEGATORS = frozenset(_split("tidak tak bukan belum jangan kurang tanpa bukanlah tidaklah not no never don't dont"))
 #: Words that scale the next sentiment word.
 BOOSTERS_BEFORE: dict[str, float] = {
-    **dict.fromkeys("sangat amat terlalu super paling sungguh benar-benar sangatlah begitu makin semakin".split(), 1.4),
-    **dict.fromkeys("lebih tambah cukup".split(), 1.15),
-    **dict.fromkeys("agak sedikit rada lumayan".split(), 0.7),
-    **dict.fromkeys("very so really too extremely".split(), 1.4),
+    **dict.fromkeys(_split("sangat amat terlalu super paling sungguh benar-benar sangatlah begitu makin semakin"), 1.4),
+    **dict.fromkeys(_split("lebih tambah cukup"), 1.15),
+    **dict.fromkeys(_split("agak sedikit rada lumayan"), 0.7),
+    **dict.fromkeys(_split("very so really too extremely"), 1.4),
 }
 #: Words that scale the previous sentiment word.
 BOOSTERS_AFTER: dict[str, float] = {
-    **dict.fromkeys("banget sekali sekaleee amat parah abis pol poll bingit".split(), 1.4),
+    **dict.fromkeys(_split("banget sekali sekaleee amat parah abis pol poll bingit"), 1.4),
 }
 #: After these, the rest of the post weighs more than what came before.
-CONTRASTS = frozenset("tapi tetapi namun sayangnya padahal sedangkan cuma cuman hanya but however".split())
+CONTRASTS = frozenset(_split("tapi tetapi namun sayangnya padahal sedangkan cuma cuman hanya but however"))
 #: Words that end a negation's reach.
-_CLAUSE_BREAKS = CONTRASTS | frozenset("dan karena krn soalnya sehingga jadi".split())
+_CLAUSE_BREAKS = CONTRASTS | frozenset(_split("dan karena krn soalnya sehingga jadi"))
 
 _PARTICLES = ("nya", "lah", "kah", "pun", "ku", "mu")
 _SUFFIXES = ("kan", "an", "in", "i")
@@ -148,7 +164,9 @@ def _squeeze(word: str) -> str:
             continue
         out.append(char)
     squeezed = "".join(out)
-    return squeezed if squeezed == word else "".join(c for i, c in enumerate(squeezed) if i == 0 or c != squeezed[i - 1])
+    if squeezed == word:
+        return word
+    return "".join(c for i, c in enumerate(squeezed) if i == 0 or c != squeezed[i - 1])
 
 
 @lru_cache(maxsize=1 << 16)
@@ -235,9 +253,21 @@ class IndonesianLexicon:
         self.negation_window = negation_window
         self.contrast_weight = contrast_weight
 
+    @staticmethod
+    def normalise(tokens: list[str]) -> list[str]:
+        """Tokens in the form the lexicon knows: slang expanded, repeats squeezed, reduplication folded.
+
+        >>> IndonesianLexicon.normalise(["gk", "enak-enak", "bgt", "mantappp"])
+        ['tidak', 'enak', 'banget', 'mantap']
+        """
+        return [_normalise(token) for token in tokens]
+
     def score_tokens(self, tokens: list[str], exclamations: int = 0) -> float:
         """Compound score of tokenised text, with ``exclamations`` the number of ``!`` in the post."""
-        words = [_normalise(token) for token in tokens]
+        return self.score_words(self.normalise(tokens), exclamations)
+
+    def score_words(self, words: list[str], exclamations: int = 0) -> float:
+        """Compound score of tokens already passed through ``normalise``."""
         n = len(words)
         valences = [0.0] * n
         skip_next = False
@@ -250,8 +280,12 @@ class IndonesianLexicon:
                 phrase = VALENCE.get(f"{word}_{words[i + 1]}")
                 if phrase is not None:
                     valence, skip_next = phrase, True
+            emoji = EMOJI_VALENCE.get(word)
+            if emoji is not None:  # an emoji says how the writer feels: no word negates or scales it
+                valences[i] = emoji
+                continue
             if not valence:
-                valence = EMOJI_VALENCE.get(word) or _root_valence(word)
+                valence = _root_valence(word)
             if not valence:
                 continue
             if i + 1 < n and words[i + 1] in BOOSTERS_AFTER and not skip_next:

@@ -1,0 +1,68 @@
+"""The verdict of a detector on one window: a score, its threshold, severity and the evidence per signal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["SIGNALS", "Assessment"]
+
+#: Signal names an assessment may report, in display order.
+_AUTO: Any = object()
+
+SIGNALS: tuple[str, ...] = ("volume", "negative", "negative_share", "sentiment", "reach", "authors", "velocity")
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """How crisis-like one window is (high score = crisis-like).
+
+    ``signals`` maps a signal name to ``{"observed", "expected", "score"}``; ``reasons`` are short sentences
+    for people, strongest first. During warm-up the score is 0 and nothing is anomalous.
+
+    >>> a = Assessment(score=0.7, threshold=0.5, critical_threshold=0.8)
+    >>> a.anomalous, a.severity
+    (True, 'warning')
+    >>> Assessment(score=0.9, threshold=0.5, critical_threshold=0.8).severity
+    'critical'
+    >>> Assessment(score=0.1, threshold=0.5, critical_threshold=0.8).severity is None
+    True
+    """
+
+    score: float
+    threshold: float
+    critical_threshold: float
+    anomalous: bool = _AUTO
+    severity: str | None = _AUTO
+    signals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    reasons: tuple[str, ...] = ()
+    warming_up: bool = False
+
+    def __post_init__(self) -> None:
+        # ``anomalous`` and ``severity`` follow from the score unless given explicitly.
+        if self.anomalous is _AUTO:
+            object.__setattr__(self, "anomalous", self.score >= self.threshold)
+        if self.severity is _AUTO:
+            severity = None
+            if self.score >= self.critical_threshold:
+                severity = "critical"
+            elif self.score >= self.threshold:
+                severity = "warning"
+            object.__setattr__(self, "severity", severity)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values for an event payload.
+
+        >>> Assessment(score=0.0, threshold=0.5, critical_threshold=0.8).to_dict()["severity"] is None
+        True
+        """
+        return {
+            "score": self.score,
+            "threshold": self.threshold,
+            "critical_threshold": self.critical_threshold,
+            "anomalous": self.anomalous,
+            "severity": self.severity,
+            "signals": {name: dict(value) for name, value in self.signals.items()},
+            "reasons": list(self.reasons),
+            "warming_up": self.warming_up,
+        }

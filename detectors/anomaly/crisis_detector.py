@@ -1,0 +1,453 @@
+"""The multi-signal crisis detector: seasonal baselines per signal, combined into one score per window."""
+
+from __future__ import annotations
+
+import math
+from statistics import NormalDist
+from typing import Any
+
+from detectors.anomaly.assessment import Assessment
+from detectors.anomaly.seasonal_baseline import SeasonalBaseline
+from detectors.presets import preset
+
+__all__ = ["CrisisDetector"]
+
+_Z_HALF = 4.0  # z at which a signal scores 0.5
+_COUNT_SIGNALS = ("volume", "negative", "authors")
+_VERSION = 1
+_KEYS = ("volume", "negative", "negative_share", "sentiment_mean", "reach", "authors")
+_MIN_SHARE_VARIANCE = 1e-4  # 1 percentage point
+_MIN_SENTIMENT_VARIANCE = 0.0025  # 0.05 on a [-1, 1] scale
+_DAY = 86_400.0
+_MIN_SUSTAIN_VARIANCE = 0.01
+_UNCLIPPED = 30  # windows learned before a level starts winsorizing
+
+
+def _score(z: float) -> float:
+    """Map a one-sided z value to [0, 1]: 0.5 at 4 sigma, 0.8 at 8 sigma."""
+    if z <= 0.0:
+        return 0.0
+    z2 = z * z
+    return z2 / (z2 + _Z_HALF * _Z_HALF)
+
+
+def _z_of(score: float) -> float:
+    """Inverse of :func:`_score` (for scores below 1)."""
+    return _Z_HALF * math.sqrt(score / (1.0 - score)) if score < 1.0 else math.inf
+
+
+def _number(x: dict[str, float | None], key: str) -> float | None:
+    value = x.get(key)
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _key(x: dict[str, float | None]) -> tuple:
+    return tuple(x.get(name) for name in _KEYS)
+
+
+def _clip01(value: float) -> float:
+    return 0.0 if value < 0.0 else 1.0 if value > 1.0 else value
+
+
+class _Level:
+    """Exponentially weighted mean and extra variance of a bounded value (share, mean sentiment)."""
+
+    __slots__ = ("mean", "n", "variance")
+
+    def __init__(self, mean: float = 0.0, variance: float = 0.0, n: int = 0) -> None:
+        self.mean, self.variance, self.n = mean, variance, n
+
+    def z(self, value: float, noise: float, floor: float) -> float:
+        variance = self.variance if self.variance > floor else floor
+        return (value - self.mean) / math.sqrt(variance + noise)
+
+    def learn(self, value: float, noise: float, mean_rate: float, variance_rate: float, clip: float,
+              floor: float) -> None:
+        if self.n == 0:
+            self.mean, self.n = value, 1
+            return
+        r = value - self.mean
+        if self.n >= _UNCLIPPED:
+            limit = clip * math.sqrt((self.variance if self.variance > floor else floor) + noise)
+            r = limit if r > limit else -limit if r < -limit else r
+        self.n += 1
+        warm = 1.0 / self.n
+        self.mean += (mean_rate if mean_rate > warm else warm) * r
+        self.variance += (variance_rate if variance_rate > warm else warm) * (r * r - noise - self.variance)
+
+    def to_list(self) -> list[float]:
+        return [self.mean, self.variance, self.n]
+
+
+class CrisisDetector:
+    """Scores each window of a subject's mentions for how crisis-like it is (high = crisis-like).
+
+    Every count signal (``volume``, ``negative``, ``authors``) and ``reach`` has its own
+    :class:`SeasonalBaseline`; the negative share and mean sentiment have a level each; velocity is the
+    growth of volume against the previous ``velocity_windows`` windows, relative to the usual growth at that
+    hour. Signals become one-sided z values (only rises count: a dip or silence is never a crisis) and scores
+    ``z**2 / (z**2 + 16)``. They combine as follows:
+
+    * activity = the larger of the volume and distinct-author z, plus ``velocity_weight`` times the velocity z;
+    * without sentiment (none of the windows carries it) the score is the activity score;
+    * with sentiment, the tone (the mean of the rise in negative share and the fall in mean sentiment, in
+      sigma, whichever are present) gates both channels by ``clip((tone - 1) / 2)``: 0 unless the tone is
+      more than 1 sigma worse than usual, full from 3 sigma. The score is the larger of the gated
+      negative-count score and the gated activity score, the latter kept below critical. A surge of positive
+      or neutral chatter (a launch, a viral compliment) therefore cannot page; a surge of complaints, whose
+      share rises, scores in full.
+
+    Burstiness is calibrated per subject: the detector tracks the typical daily peak of its raw z (an
+    exponentially weighted mean of daily maxima, half-life ``burst_halflife_seconds``), and when that peak
+    exceeds the daily peak of pure Gaussian noise with as many windows, the excess is subtracted from the
+    raw z. A subject whose every day brings a 10-sigma blip must do better than its usual blip to alert; a
+    calm subject keeps the plain z.
+
+    Scores are 0 while the subject has less than ``warmup_seconds`` of learned windows. ``score_one`` never
+    changes state; ``learn_one`` winsorizes every residual at ``clip_sigma``, and the caller should not learn
+    windows of an open incident.
+
+    Parameters
+    ----------
+    sensitivity
+        ``"low"``, ``"balanced"`` or ``"high"`` (see :mod:`detectors.presets`).
+    window_seconds
+        Length of one window.
+    seed
+        Accepted for the estimator convention; the detector is deterministic.
+    overrides
+        Any preset parameter, e.g. ``threshold=0.6`` or ``utc_offset_hours=7``.
+
+    Examples
+    --------
+    >>> detector = CrisisDetector(window_seconds=300.0, warmup_seconds=3600.0)
+    >>> for i in range(24):
+    ...     detector.learn_one({"volume": 20.0 + i % 3}, i * 300.0)
+    >>> calm = detector.score_one({"volume": 21.0}, 24 * 300.0)
+    >>> surge = detector.score_one({"volume": 200.0}, 24 * 300.0)
+    >>> calm.anomalous, surge.anomalous, surge.score > 0.9
+    (False, True, True)
+    >>> surge.reasons[0]
+    'mention volume 9...x expected (200 vs 2...)'
+    >>> detector.score_one({"volume": 0.0}, 24 * 300.0).score
+    0.0
+    """
+
+    def __init__(
+        self, sensitivity: str = "balanced", window_seconds: float = 60.0, seed: int = 0, **overrides: Any
+    ) -> None:
+        if not (isinstance(window_seconds, int | float) and math.isfinite(window_seconds) and window_seconds > 0):
+            raise ValueError(f"window_seconds must be a positive number, got {window_seconds!r}")
+        self.sensitivity = sensitivity
+        self.window_seconds = float(window_seconds)
+        self.seed = seed
+        self.overrides = dict(overrides)
+        params = preset(sensitivity, **overrides)
+        self.threshold = float(params["threshold"])
+        self.critical_threshold = float(params["critical_threshold"])
+        if not 0.0 < self.threshold <= self.critical_threshold <= 1.0:
+            raise ValueError("need 0 < threshold <= critical_threshold <= 1")
+        self.warmup_seconds = float(params["warmup_seconds"])
+        if self.warmup_seconds < 0:
+            raise ValueError("warmup_seconds must be >= 0")
+        self.min_count = float(params["min_count"])
+        self.velocity_windows = int(params["velocity_windows"])
+        if self.velocity_windows < 1:
+            raise ValueError("velocity_windows must be >= 1")
+        self.velocity_weight = float(params["velocity_weight"])
+        self.clip_sigma = float(params["clip_sigma"])
+        self._offset = float(params["utc_offset_hours"]) * 3600.0
+        self._baseline_params = {
+            "window_seconds": self.window_seconds,
+            "level_halflife_seconds": params["level_halflife_seconds"],
+            "season_halflife_days": params["season_halflife_days"],
+            "variance_halflife_seconds": params["variance_halflife_seconds"],
+            "clip_sigma": params["clip_sigma"],
+            "min_variance": params["min_variance"],
+            "seasonal": params["seasonal"],
+            "utc_offset_hours": params["utc_offset_hours"],
+        }
+        SeasonalBaseline(**self._baseline_params)  # validates the shared parameters now
+        self._mean_rate = 1.0 - 0.5 ** (self.window_seconds / float(params["level_halflife_seconds"]))
+        self._variance_rate = 1.0 - 0.5 ** (self.window_seconds / float(params["variance_halflife_seconds"]))
+        self._warm_windows = math.ceil(self.warmup_seconds / self.window_seconds)
+        self._n = 0
+        self._baselines: dict[str, SeasonalBaseline] = {}
+        self._share = _Level()
+        self._sentiment = _Level()
+        # velocity compares with the last learned windows if they are at most an hour (or k + 2 windows) old
+        self._horizon = max(3600.0, (self.velocity_windows + 2) * self.window_seconds)
+        self._recent_y: list[float] = []
+        self._recent_r: list[float] = []
+        self._last_t: float | None = None
+        per_day = _DAY / self.window_seconds
+        self._peak_rate = 1.0 - 0.5 ** (_DAY / float(params["burst_halflife_seconds"]))
+        self._peak_reference = NormalDist().inv_cdf((per_day - 0.375) / (per_day + 0.25)) if per_day > 1 else 0.0
+        self._day_windows_needed = max(1, int(per_day) // 2)
+        self._day: int | None = None  # the day being observed, its peak raw z and learned windows
+        self._day_max = 0.0
+        self._day_windows = 0
+        self._peak = 0.0  # exponentially weighted mean of daily peaks of the raw z
+        self._peak_days = 0
+        self._sustain_rate = 1.0 - 0.5 ** (self.window_seconds / float(params["sustain_halflife_seconds"]))
+        self._sustain_windows = max(_UNCLIPPED, math.ceil(3.0 / self._sustain_rate))
+        self._below_critical = _z_of(math.nextafter(self.critical_threshold, 0.0))
+        self._ewma = 0.0  # exponentially weighted mean of the raw z, and its own mean and variance
+        self._ewma_stats = _Level()
+        self._cache: tuple[float, tuple, float] | None = None  # (t, x values, raw z) of the last score, not state
+
+    # -- estimator conventions -------------------------------------------------------------------------------
+
+    def _get_params(self) -> dict[str, Any]:
+        return {"sensitivity": self.sensitivity, "window_seconds": self.window_seconds, "seed": self.seed,
+                **self.overrides}
+
+    def clone(self) -> CrisisDetector:
+        """A fresh, untrained detector with the same parameters."""
+        return CrisisDetector(**self._get_params())
+
+    @classmethod
+    def _unit_test_params(cls) -> dict[str, Any]:
+        return {"window_seconds": 300.0, "warmup_seconds": 3600.0}
+
+    @property
+    def warming_up(self) -> bool:
+        """Too little history to score yet."""
+        return self._n < self._warm_windows
+
+    # -- scoring ---------------------------------------------------------------------------------------------
+
+    def _baseline(self, name: str) -> SeasonalBaseline:
+        base = self._baselines.get(name)
+        if base is None:
+            base = SeasonalBaseline(count=name in _COUNT_SIGNALS, **self._baseline_params)
+            self._baselines[name] = base
+        return base
+
+    def _velocity(self, y: float, r: float, sd: float, t: float) -> tuple[float, float, float] | None:
+        """(z, observed growth, expected growth) of volume against the last learned windows, if recent."""
+        k = self.velocity_windows
+        last = self._last_t
+        if last is None or len(self._recent_y) < k or not 0.5 * self.window_seconds <= t - last <= self._horizon:
+            return None
+        mean_y = sum(self._recent_y) / k
+        mean_r = sum(self._recent_r) / k
+        z = (r - mean_r) / (sd * math.sqrt(1.0 + 1.0 / k))
+        return z, math.exp(y - mean_y), math.exp((y - r) - (mean_y - mean_r))
+
+    def score_one(self, x: dict[str, float | None], t: float) -> Assessment:
+        """Assess the window starting at ``t`` (epoch seconds) without learning from it."""
+        signals: dict[str, dict[str, Any]] = {}
+        z: dict[str, float] = {}
+        min_count = self.min_count
+        for name in ("volume", "negative", "authors", "reach"):
+            value = _number(x, name)
+            base = self._baselines.get(name)
+            if value is None or base is None or base.n == 0:
+                if value is not None:
+                    signals[name] = {"observed": value, "expected": None, "score": 0.0}
+                continue
+            zi, r, sd = base.residual(value, t)
+            if name in _COUNT_SIGNALS and value < min_count and zi > 0.0:
+                zi = 0.0
+            z[name] = zi
+            signals[name] = {"observed": value, "expected": math.expm1(math.log1p(max(value, 0.0)) - r),
+                             "score": _score(zi)}
+            if name == "volume":
+                velocity = self._velocity(math.log1p(max(value, 0.0)), r, sd, t)
+                if velocity is not None:
+                    zv = velocity[0] if value >= min_count else min(velocity[0], 0.0)
+                    z["velocity"] = zv
+                    signals["velocity"] = {"observed": velocity[1], "expected": velocity[2], "score": _score(zv)}
+        tone = self._tone(x, z, signals)
+        if self.warming_up:
+            for entry in signals.values():
+                entry["score"] = 0.0
+            return Assessment(0.0, self.threshold, self.critical_threshold, signals=signals, warming_up=True)
+
+        activity = max(z.get("volume", 0.0), z.get("authors", 0.0), 0.0)
+        activity += self.velocity_weight * max(z.get("velocity", 0.0), 0.0)
+        score = _score(activity)
+        negative_base = self._baselines.get("negative")
+        if tone is not None and negative_base is not None and negative_base.n >= self._warm_windows:
+            gate = _clip01((tone - 1.0) / 2.0)
+            negative_score = _score(z.get("negative", 0.0)) * gate
+            activity_score = min(score * gate, math.nextafter(self.critical_threshold, 0.0))
+            score = max(negative_score, activity_score)
+        raw = _z_of(score)
+        self._cache = (t, _key(x), raw)
+        calibrated = raw
+        if self._peak_days:
+            excess = self._peak - self._peak_reference
+            if excess > 0.0:
+                calibrated = raw - excess
+        sustained = self._ewma + self._sustain_rate * (raw - self._ewma)
+        stats = self._ewma_stats
+        if stats.n >= self._sustain_windows:
+            variance = stats.variance if stats.variance > _MIN_SUSTAIN_VARIANCE else _MIN_SUSTAIN_VARIANCE
+            z_sustained = min((sustained - stats.mean) / math.sqrt(variance), self._below_critical)
+            if z_sustained > calibrated:
+                calibrated = z_sustained
+        if calibrated != raw:
+            score = _score(calibrated)
+        return Assessment(score, self.threshold, self.critical_threshold, signals=signals,
+                          reasons=self._reasons(signals))
+
+    def _tone(self, x: dict[str, float | None], z: dict[str, float], signals: dict[str, dict]) -> float | None:
+        """How much worse than usual the tone is, in sigma (None without sentiment)."""
+        tone: float | None = None
+        share = _number(x, "negative_share")
+        volume = _number(x, "volume")
+        if share is not None and self._share.n:
+            p = min(max(self._share.mean, 0.01), 0.99)
+            noise = p * (1.0 - p) / volume if volume else p * (1.0 - p)
+            zs = self._share.z(share, noise, _MIN_SHARE_VARIANCE)
+            signals["negative_share"] = {"observed": share, "expected": self._share.mean, "score": _score(zs)}
+            z["negative_share"] = tone = zs
+        elif share is not None:
+            signals["negative_share"] = {"observed": share, "expected": None, "score": 0.0}
+        sentiment = _number(x, "sentiment_mean")
+        if sentiment is not None and self._sentiment.n:
+            zm = -self._sentiment.z(sentiment, 0.0, _MIN_SENTIMENT_VARIANCE)
+            signals["sentiment"] = {"observed": sentiment, "expected": self._sentiment.mean, "score": _score(zm)}
+            z["sentiment"] = zm
+            tone = zm if tone is None else 0.5 * (tone + zm)
+        elif sentiment is not None:
+            signals["sentiment"] = {"observed": sentiment, "expected": None, "score": 0.0}
+        return tone
+
+    def _reasons(self, signals: dict[str, dict[str, Any]]) -> tuple[str, ...]:
+        floor = 0.5 * self.threshold
+        ranked = sorted((entry["score"], name) for name, entry in signals.items() if entry["score"] >= floor)
+        return tuple(_reason(name, signals[name], self.velocity_windows) for _, name in reversed(ranked))
+
+    # -- learning --------------------------------------------------------------------------------------------
+
+    def learn_one(self, x: dict[str, float | None], t: float) -> None:
+        """Learn the window starting at ``t`` into the baselines (call it only for windows outside incidents)."""
+        raw: float | None = None
+        if not self.warming_up:
+            cache = self._cache
+            if cache is None or cache[0] != t or cache[1] != _key(x):
+                self.score_one(x, t)
+                cache = self._cache
+            raw = cache[2] if cache is not None else None
+        volume = _number(x, "volume")
+        for name in ("volume", "negative", "authors", "reach"):
+            value = _number(x, name)
+            if value is None:
+                continue
+            base = self._baseline(name)
+            if name == "volume":
+                if self._last_t is None or not 0.5 * self.window_seconds <= t - self._last_t <= self._horizon:
+                    self._recent_y.clear()
+                    self._recent_r.clear()
+                y = math.log1p(max(value, 0.0))
+                r = base.residual(value, t)[1] if base.n else 0.0
+                self._recent_y.append(y)
+                self._recent_r.append(r)
+                if len(self._recent_y) > self.velocity_windows:
+                    del self._recent_y[0], self._recent_r[0]
+                self._last_t = t
+            base.learn_one(value, t)
+        share = _number(x, "negative_share")
+        if share is not None and volume:
+            p = min(max(self._share.mean, 0.01), 0.99) if self._share.n else 0.5
+            self._share.learn(share, p * (1.0 - p) / volume, self._mean_rate, self._variance_rate, self.clip_sigma,
+                              _MIN_SHARE_VARIANCE)
+        sentiment = _number(x, "sentiment_mean")
+        if sentiment is not None:
+            self._sentiment.learn(sentiment, 0.0, self._mean_rate, self._variance_rate, self.clip_sigma,
+                                  _MIN_SENTIMENT_VARIANCE)
+        if raw is not None:
+            self._learn_peak(raw, t)
+            self._ewma += self._sustain_rate * (raw - self._ewma)
+            self._ewma_stats.learn(self._ewma, 0.0, self._variance_rate, self._variance_rate, self.clip_sigma,
+                                   _MIN_SUSTAIN_VARIANCE)
+        self._n += 1
+
+    def _learn_peak(self, raw: float, t: float) -> None:
+        """Track the typical daily peak of the raw z (block maxima), the subject's usual burstiness."""
+        day = int((t + self._offset) // _DAY)
+        if day != self._day:
+            if self._day is not None and self._day_windows >= self._day_windows_needed:
+                peak = self._day_max
+                if self._peak_days:
+                    peak = min(peak, self._peak + self.clip_sigma)
+                self._peak_days += 1
+                rate = max(self._peak_rate, 1.0 / self._peak_days)
+                self._peak += rate * (peak - self._peak)
+            self._day, self._day_max, self._day_windows = day, 0.0, 0
+        self._day_windows += 1
+        if raw > self._day_max:
+            self._day_max = raw
+
+    # -- state -----------------------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values (orjson-ready) that :meth:`from_dict` restores exactly.
+
+        >>> detector = CrisisDetector(window_seconds=300.0)
+        >>> detector.learn_one({"volume": 3.0}, 0.0)
+        >>> restored = CrisisDetector.from_dict(detector.to_dict())
+        >>> restored.to_dict() == detector.to_dict()
+        True
+        """
+        return {
+            "version": _VERSION,
+            "params": self._get_params(),
+            "n": self._n,
+            "baselines": {name: base.to_dict() for name, base in self._baselines.items()},
+            "share": self._share.to_list(),
+            "sentiment": self._sentiment.to_list(),
+            "recent_y": list(self._recent_y),
+            "recent_r": list(self._recent_r),
+            "last_t": self._last_t,
+            "peak": [self._day, self._day_max, self._day_windows, self._peak, self._peak_days],
+            "sustain": [self._ewma, *self._ewma_stats.to_list()],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> CrisisDetector:
+        """Restore a detector written by :meth:`to_dict` (an unknown ``version`` raises ``ValueError``)."""
+        if not isinstance(d, dict) or d.get("version") != _VERSION:
+            version = d.get("version") if isinstance(d, dict) else None
+            raise ValueError(f"unsupported CrisisDetector state version {version!r}")
+        detector = cls(**d["params"])
+        detector._n = int(d["n"])
+        detector._baselines = {name: SeasonalBaseline.from_dict(state) for name, state in d["baselines"].items()}
+        detector._share = _Level(float(d["share"][0]), float(d["share"][1]), int(d["share"][2]))
+        detector._sentiment = _Level(float(d["sentiment"][0]), float(d["sentiment"][1]), int(d["sentiment"][2]))
+        detector._recent_y = [float(v) for v in d["recent_y"]]
+        detector._recent_r = [float(v) for v in d["recent_r"]]
+        day, day_max, day_windows, peak, peak_days = d["peak"]
+        detector._day = None if day is None else int(day)
+        detector._day_max, detector._day_windows = float(day_max), int(day_windows)
+        detector._peak, detector._peak_days = float(peak), int(peak_days)
+        ewma, mean, variance, n = d["sustain"]
+        detector._ewma, detector._ewma_stats = float(ewma), _Level(float(mean), float(variance), int(n))
+        detector._last_t = None if d["last_t"] is None else float(d["last_t"])
+        return detector
+
+
+def _ratio(observed: float, expected: float) -> float:
+    return observed / expected if expected > 0.1 else observed / 0.1
+
+
+_LABELS = {"volume": "mention volume", "negative": "negative mentions", "authors": "distinct authors",
+           "reach": "reach"}
+
+
+def _reason(name: str, entry: dict[str, Any], velocity_windows: int) -> str:
+    """One sentence for people about one signal."""
+    observed, expected = entry["observed"], entry["expected"]
+    if name in _LABELS:
+        return f"{_LABELS[name]} {_ratio(observed, expected):.1f}x expected ({observed:,.0f} vs {expected:,.1f})"
+    if name == "negative_share":
+        return f"negative share {observed:.0%} vs {expected:.0%} expected"
+    if name == "sentiment":
+        return f"mean sentiment {observed:+.2f} vs {expected:+.2f} expected"
+    return f"volume grew {observed:.1f}x over the last {velocity_windows} windows (usually {expected:.1f}x)"

@@ -1,0 +1,86 @@
+"""Sensitivity presets: named parameter sets for :class:`~detectors.anomaly.CrisisDetector`.
+
+A watchlist subject picks ``low``, ``balanced`` or ``high``; it may override any single parameter. The numbers
+are stated in units that do not depend on the window size (seconds, standard deviations of the learned noise),
+so one preset serves 1-minute social windows and 5-minute count series alike.
+
+Scores map a one-sided z value (how many learned standard deviations a signal sits above its seasonal
+expectation) to ``[0, 1]`` with ``z**2 / (z**2 + 16)``: 0.5 is 4 sigma, 0.8 is 8 sigma, 0.9 is 12 sigma.
+
+>>> sorted(PRESETS)
+['balanced', 'high', 'low']
+>>> PRESETS["high"]["threshold"] < PRESETS["balanced"]["threshold"] < PRESETS["low"]["threshold"]
+True
+>>> preset("balanced", threshold=0.6)["threshold"]
+0.6
+>>> preset("balanced", thresold=0.6)
+Traceback (most recent call last):
+...
+ValueError: unknown detector parameter 'thresold'; known: ...
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["DEFAULTS", "LIFECYCLE_PRESETS", "PRESETS", "SENSITIVITIES", "lifecycle_preset", "preset"]
+
+SENSITIVITIES: tuple[str, ...] = ("low", "balanced", "high")
+
+#: Parameters shared by every sensitivity. Time spans are in seconds.
+DEFAULTS: dict[str, Any] = {
+    "threshold": 0.5,  # score at which a window is anomalous (4 sigma)
+    "critical_threshold": 0.8,  # score at which it is critical (8 sigma)
+    "warmup_seconds": 86_400.0,  # one day of history before any score leaves 0
+    "level_halflife_seconds": 86_400.0,  # how fast the overall level follows drift
+    "season_halflife_days": 7.0,  # memory of the hour-of-day profile, in days of that hour
+    "variance_halflife_seconds": 3 * 86_400.0,  # memory of the noise level
+    "clip_sigma": 3.0,  # learned residuals are winsorized here (a surge barely moves the baseline)
+    "min_variance": 0.01,  # floor of the learned log-space noise variance (10 % multiplicative noise)
+    "min_count": 3.0,  # a count signal below this many mentions never scores
+    "velocity_windows": 3,  # growth is measured against the mean of this many previous windows
+    "velocity_weight": 0.25,  # how much fast growth adds to the volume evidence (sigma per sigma)
+    "burst_halflife_seconds": 7 * 86_400.0,  # memory of how bursty the subject usually is
+    "sustain_halflife_seconds": 1_800.0,  # a slow build is judged on the exponentially weighted mean z
+    "seasonal": True,  # learn a 24-hour x {weekday, weekend} profile
+    "utc_offset_hours": 0.0,  # local time of the audience, for the hour-of-day and weekend buckets
+}
+
+#: Per-sensitivity differences on top of :data:`DEFAULTS`.
+PRESETS: dict[str, dict[str, Any]] = {
+    "low": {**DEFAULTS, "threshold": 0.6, "critical_threshold": 0.85, "min_count": 5.0},
+    "balanced": dict(DEFAULTS),
+    "high": {**DEFAULTS, "threshold": 0.4, "critical_threshold": 0.75, "min_count": 2.0},
+}
+
+#: Incident lifecycle parameters per sensitivity (see :class:`detectors.lifecycle.IncidentLifecycle`).
+LIFECYCLE_PRESETS: dict[str, dict[str, Any]] = {
+    "low": {"open_windows": 3, "close_windows": 10, "escalate_windows": 3, "exit_fraction": 0.7},
+    "balanced": {"open_windows": 2, "close_windows": 10, "escalate_windows": 2, "exit_fraction": 0.7},
+    "high": {"open_windows": 2, "close_windows": 10, "escalate_windows": 2, "exit_fraction": 0.7},
+}
+
+
+def _merge(table: dict[str, dict[str, Any]], sensitivity: str, overrides: dict[str, Any], what: str) -> dict:
+    if sensitivity not in table:
+        raise ValueError(f"unknown sensitivity {sensitivity!r}; expected one of {', '.join(SENSITIVITIES)}")
+    params = dict(table[sensitivity])
+    for name, value in overrides.items():
+        if name not in params:
+            raise ValueError(f"unknown {what} parameter {name!r}; known: {', '.join(sorted(params))}")
+        params[name] = value
+    return params
+
+
+def preset(sensitivity: str = "balanced", **overrides: Any) -> dict[str, Any]:
+    """Detector parameters of a sensitivity with ``overrides`` applied (unknown names raise ``ValueError``)."""
+    return _merge(PRESETS, sensitivity, overrides, "detector")
+
+
+def lifecycle_preset(sensitivity: str = "balanced", **overrides: Any) -> dict[str, Any]:
+    """Lifecycle parameters of a sensitivity with ``overrides`` applied.
+
+    >>> lifecycle_preset("low")["open_windows"] > lifecycle_preset("high")["open_windows"]
+    True
+    """
+    return _merge(LIFECYCLE_PRESETS, sensitivity, overrides, "lifecycle")

@@ -1,0 +1,53 @@
+"""Terms for explanations: lower-case words of a post without links, handles, hashtags, numbers or stopwords.
+
+This tokenizer serves the "what are people saying" part of an alert, not sentiment: it keeps words that can carry
+a story ("bocor", "refund", "outage") and drops function words of Indonesian and English, emoji, and tokens
+shorter than three characters.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["STOPWORDS", "terms"]
+
+# Links, handles and hashtags are matched (so their letters never become words) and then dropped; the group
+# captures words: letters and digits with inner hyphens or apostrophes. ``[^\W_]`` is a letter or digit in any
+# script, so emoji and punctuation never match.
+_TOKEN = re.compile(r"https?://\S+|www\.\S+|[@#]\w+|([^\W_]+(?:['’\-][^\W_]+)*)")
+
+_INDONESIAN = """
+ada adalah agar akan aku anda apa apakah atau bagaimana bahwa banget baru bgt bisa buat dalam dan dari dengan
+deh dia dong gak ga gimana gitu hanya harus ini itu jadi jangan juga kalau kalo kami kamu kan karena ke kenapa
+kita kok lagi lah lebih masih mau mereka nya oleh pada para pun saja sama saya sih sudah udah tapi tau telah
+tidak tuh untuk yang yg dgn utk aja nih ya kah mana sampai sangat seperti setelah sini situ tak tdk jg sdh
+belum blm bukan dulu hari kali lalu mah nggak ngga enggak banyak begitu bila buat bikin emang memang cuma
+"""
+
+_ENGLISH = """
+about after again all also and any are because been before being but can could did does doing don't for
+from had has have having her here hers him his how into its it's just more most not now off once only other our
+out over own same she should some such than that the their them then there these they this those through too
+under until very was were what when where which while who whom why will with would you your yours i'm you're
+get got was wasn't isn't aren't can't won't didn't doesn't haven't hasn't yes lol amp via rt
+"""
+
+STOPWORDS: frozenset[str] = frozenset(_INDONESIAN.split() + _ENGLISH.split())
+"""Function words of Indonesian (including common chat spellings) and English that never explain an alert."""
+
+
+def terms(text: str, *, min_length: int = 3) -> list[str]:
+    """The explanatory words of ``text``, in order (repeats kept).
+
+    Examples
+    --------
+    >>> terms("Data nasabah @BankX BOCOR?! cek https://t.co/x #BRIdown yang 2026 😡")
+    ['data', 'nasabah', 'bocor', 'cek']
+    >>> terms("The app is down and I can't log in")
+    ['app', 'down', 'log']
+    """
+    return [
+        token
+        for token in _TOKEN.findall(text.lower())
+        if len(token) >= min_length and token not in STOPWORDS and not token.isdigit()
+    ]

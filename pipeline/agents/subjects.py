@@ -1,0 +1,248 @@
+"""The subject agent: mentions in, per-subject event-time windows, detection and crisis events out.
+
+Delivery guarantee. Mentions are acknowledged by hand: a mention's offset is acked only once its window has
+closed *and* the subject's tracker has been checkpointed to the changelog-backed table (the producer is flushed
+first). A worker that dies therefore restarts from a table state that already counts every acked mention, and
+Kafka redelivers the rest; the tracker drops redelivered post ids, so every window counts each post once and
+the same windows produce the same events with the same ids. Crisis events are sent at once (not held until
+the next offset commit) and awaited until Kafka acknowledges them.
+
+Event time. Each partition keeps a watermark: the latest ``created_at`` seen. Windows close when it passes
+their end plus the allowed lateness. When a partition goes quiet, a timer moves its watermark on with the wall
+clock, so a subject that falls silent still closes its windows and resolves its incident.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from detectors.tracker import SubjectTracker
+from pipeline import metrics
+from pipeline.app import Streams
+from pipeline.config import Settings
+from pipeline.subject_metrics import count_open_incidents, observe_events, observe_tracker
+from pipeline.windowing import closable_index, window_end
+from schemas.crisis_event import CrisisEvent
+from schemas.errors import SchemaError
+from schemas.mention import Mention
+from schemas.watchlist import Watchlist
+
+__all__ = ["SubjectStage", "attach_subject_agent"]
+
+logger = logging.getLogger(__name__)
+
+STATE_VERSION = 1
+
+
+@dataclass
+class PartitionClock:
+    """Event-time progress and unacknowledged mentions of one mentions-topic partition."""
+
+    watermark: float = -math.inf
+    swept: int = -(2**62)
+    last_arrival: float = 0.0
+    closing_ingested_at: float | None = None
+    held: list[tuple[float, Any]] = field(default_factory=list)
+    dirty: set[str] = field(default_factory=set)
+
+
+class SubjectStage:
+    """Owns the trackers of the subjects whose partitions this worker holds."""
+
+    def __init__(self, streams: Streams, watchlist: Watchlist, settings: Settings) -> None:
+        self.streams = streams
+        self.subjects = watchlist.by_id()
+        self.window_seconds = settings.window_seconds
+        self.allowed_lateness = settings.allowed_lateness_seconds
+        self.idle_close_seconds = settings.idle_close_seconds
+        self.source = settings.source_name
+        self.trackers: dict[str, SubjectTracker] = {}
+        self.partition_of: dict[str, int] = {}
+        self.clocks: dict[int, PartitionClock] = {}
+        self.ack: Callable[[Any], Awaitable[bool]] = _no_stream
+
+    # Records --------------------------------------------------------------------------------------------------
+
+    async def process(self, event: Any) -> None:
+        """Handle one mention record (called by the agent, inside Faust's event context)."""
+        partition = event.message.partition
+        clock = self._clock(partition)
+        clock.last_arrival = time.time()
+        metrics.MENTIONS_CONSUMED.inc()
+        try:
+            mention = Mention.from_json(event.value)
+        except SchemaError as error:
+            logger.warning("skipping an invalid mention at %s/%d: %s", partition, event.message.offset, error)
+            await self.ack(event)
+            return
+        tracker = self._tracker(mention.subject_id, partition)
+        if tracker is None:
+            await self.ack(event)
+            return
+        outcome = tracker.add(mention)
+        if outcome == "counted":
+            clock.held.append((window_end(mention.created_at, self.window_seconds), event))
+            clock.dirty.add(mention.subject_id)
+        else:
+            if outcome == "late":
+                metrics.MENTIONS_LATE.labels(mention.subject_id).inc()
+            await self.ack(event)
+        if mention.created_at > clock.watermark:
+            clock.watermark = mention.created_at
+            clock.closing_ingested_at = mention.ingested_at
+        boundary = closable_index(clock.watermark, self.window_seconds, self.allowed_lateness)
+        if boundary > clock.swept:
+            clock.swept = boundary
+            await self._sweep(partition, clock, clock.watermark)
+            await self._checkpoint(partition, clock)
+
+    async def close_idle_partitions(self) -> None:
+        """Move the watermark of every quiet partition on with the wall clock (called by a timer)."""
+        now = time.time()
+        for partition, clock in list(self.clocks.items()):
+            idle = now - clock.last_arrival
+            if math.isinf(clock.watermark) or idle < self.idle_close_seconds:
+                continue
+            watermark = clock.watermark + idle
+            boundary = closable_index(watermark, self.window_seconds, self.allowed_lateness)
+            if boundary > clock.swept:
+                clock.swept = boundary
+                clock.closing_ingested_at = None
+                await self._sweep(partition, clock, watermark)
+
+    def revoke(self, partitions: set[int]) -> None:
+        """Forget the trackers of partitions moved to another worker (it restores them from the table)."""
+        for partition in partitions:
+            self.clocks.pop(partition, None)
+        for subject_id in [sid for sid, p in self.partition_of.items() if p in partitions]:
+            self.trackers.pop(subject_id, None)
+            self.partition_of.pop(subject_id, None)
+
+    # Internals ------------------------------------------------------------------------------------------------
+
+    def _clock(self, partition: int) -> PartitionClock:
+        clock = self.clocks.get(partition)
+        if clock is None:
+            clock = self.clocks[partition] = PartitionClock()
+            self._restore_partition(partition)
+        return clock
+
+    def _restore_partition(self, partition: int) -> None:
+        """Load every checkpointed subject of a newly owned partition, silent ones included."""
+        restored = 0
+        for key, value in list(self.streams.subject_state.items()):
+            if not value:
+                continue
+            state = orjson.loads(value)
+            subject_id = key.decode()
+            if state.get("partition") != partition or subject_id in self.trackers:
+                continue
+            if self._load(subject_id, partition, state) is not None:
+                restored += 1
+        if restored:
+            logger.info("partition %d: restored %d subject trackers from the changelog", partition, restored)
+
+    def _tracker(self, subject_id: str, partition: int) -> SubjectTracker | None:
+        tracker = self.trackers.get(subject_id)
+        if tracker is not None:
+            return tracker
+        subject = self.subjects.get(subject_id)
+        if subject is None:
+            logger.warning("mention of subject %r, which is not in the watchlist: skipped", subject_id)
+            return None
+        saved = self.streams.subject_state.get(subject_id.encode())
+        if saved:
+            tracker = self._load(subject_id, partition, orjson.loads(saved))
+        if tracker is None:
+            tracker = SubjectTracker(subject, window_seconds=self.window_seconds,
+                                     allowed_lateness=self.allowed_lateness, source=self.source)
+        self.trackers[subject_id] = tracker
+        self.partition_of[subject_id] = partition
+        return tracker
+
+    def _load(self, subject_id: str, partition: int, state: dict[str, Any]) -> SubjectTracker | None:
+        subject = self.subjects.get(subject_id)
+        if subject is None or state.get("version") != STATE_VERSION:
+            return None
+        try:
+            tracker = SubjectTracker.from_dict(state["tracker"], subject)
+        except (KeyError, ValueError) as error:
+            logger.error("cannot restore subject %r from the changelog (%s): it starts afresh", subject_id, error)
+            return None
+        self.trackers[subject_id] = tracker
+        self.partition_of[subject_id] = partition
+        observe_tracker(subject, tracker)
+        return tracker
+
+    async def _sweep(self, partition: int, clock: PartitionClock, watermark: float) -> None:
+        events: list[CrisisEvent] = []
+        for subject_id in sorted(sid for sid, p in self.partition_of.items() if p == partition):
+            tracker = self.trackers[subject_id]
+            closed_before = tracker.closed_windows
+            events.extend(tracker.advance(watermark))
+            if tracker.closed_windows != closed_before:
+                clock.dirty.add(subject_id)
+                metrics.WINDOWS_CLOSED.labels(subject_id).inc(tracker.closed_windows - closed_before)
+                observe_tracker(self.subjects[subject_id], tracker)
+        count_open_incidents(self.trackers.values())
+        await self._emit(events, clock.closing_ingested_at)
+
+    async def _emit(self, events: list[CrisisEvent], closing_ingested_at: float | None) -> None:
+        for crisis_event in events:
+            pending = await self.streams.crisis_events.send(
+                key=crisis_event.subject.encode(), value=crisis_event.to_json(), force=True,
+            )
+            await pending
+            if closing_ingested_at is not None:
+                metrics.WINDOW_CLOSE_TO_EVENT.observe(max(0.0, time.time() - closing_ingested_at))
+            logger.info("crisis event %s (%s)", crisis_event.id, crisis_event.data.get("severity"))
+        observe_events(events)
+
+    async def _checkpoint(self, partition: int, clock: PartitionClock) -> None:
+        """Write changed trackers to the table, flush, then ack every mention whose window is final."""
+        table = self.streams.subject_state
+        for subject_id in sorted(clock.dirty):
+            state = {"version": STATE_VERSION, "partition": partition,
+                     "tracker": self.trackers[subject_id].to_dict()}
+            table[subject_id.encode()] = orjson.dumps(state)
+        clock.dirty.clear()
+        await self.streams.app.producer.flush()
+        final_until = clock.swept * self.window_seconds
+        keep: list[tuple[float, Any]] = []
+        for end, held_event in clock.held:
+            if end <= final_until:
+                await self.ack(held_event)
+            else:
+                keep.append((end, held_event))
+        clock.held = keep
+
+
+async def _no_stream(event: Any) -> bool:
+    raise RuntimeError("the subject agent has not started: there is no stream to acknowledge on")
+
+
+def attach_subject_agent(streams: Streams, stage: SubjectStage) -> None:
+    """Declare the subject agent, its idle-close timer and its rebalance hook."""
+    mentions_topic = streams.mentions.get_topic_name()
+
+    @streams.app.agent(streams.mentions, name="siaga.subjects", concurrency=1)
+    async def subjects(stream):  # type: ignore[no-untyped-def]
+        manual = stream.noack()
+        stage.ack = manual.ack
+        async for event in manual.events():
+            await stage.process(event)
+
+    @streams.app.timer(interval=1.0)
+    async def close_idle() -> None:
+        await stage.close_idle_partitions()
+
+    @streams.app.on_partitions_revoked.connect
+    async def on_revoked(app: Any, revoked: set[Any], **_: Any) -> None:
+        stage.revoke({tp.partition for tp in revoked if tp.topic == mentions_topic})

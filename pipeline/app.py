@@ -1,0 +1,67 @@
+"""The Faust application: topics and the subject-state table, declared from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import faust
+
+from pipeline.config import Settings
+
+__all__ = ["Streams", "create_app"]
+
+
+@dataclass(frozen=True)
+class Streams:
+    """The app with every topic and table the agents use."""
+
+    app: faust.App
+    posts: faust.TopicT
+    posts_dlq: faust.TopicT
+    mentions: faust.TopicT
+    crisis_events: faust.TopicT
+    sentiment_feedback: faust.TopicT
+    subject_state: faust.Table
+
+
+def create_app(settings: Settings) -> Streams:
+    """Declare the Faust app, its topics (raw bytes, orjson records) and the subject-state table.
+
+    State lives in memory and is restored from the table's changelog topic at start, so a worker that dies
+    resumes with its detectors' learned state. The table holds explicit JSON, never pickles.
+    """
+    app = faust.App(
+        settings.app_id,
+        broker=settings.kafka.faust_url(),
+        broker_credentials=settings.kafka.faust_credentials(),
+        store="memory://",
+        key_serializer="raw",
+        value_serializer="raw",
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication_factor,
+        topic_disable_leader=True,
+        web_enabled=False,
+        producer_acks=-1,
+        broker_commit_interval=0.25,
+        consumer_auto_offset_reset="earliest",
+        stream_wait_empty=False,
+        table_standby_replicas=0,
+    )
+    topics = settings.topics
+
+    def topic(name: str, partitions: int | None = None) -> faust.TopicT:
+        return app.topic(name, key_type=bytes, value_type=bytes, partitions=partitions, internal=False)
+
+    subject_state = app.Table(
+        "subject-state", key_type=bytes, value_type=bytes, partitions=settings.partitions, default=None,
+        help="Each subject's tracker (open windows, detectors, incident) as JSON, checkpointed when a window closes.",
+    )
+    return Streams(
+        app=app,
+        posts=topic(topics.posts, settings.partitions),
+        posts_dlq=topic(topics.posts_dlq),
+        mentions=topic(topics.mentions, settings.partitions),
+        crisis_events=topic(topics.crisis_events),
+        sentiment_feedback=topic(topics.sentiment_feedback),
+        subject_state=subject_state,
+    )

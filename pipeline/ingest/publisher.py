@@ -1,0 +1,223 @@
+"""The one place ingest talks to Kafka: publish valid posts, dead-letter invalid input with its reason.
+
+Every source adapter hands its posts and rejections to a :class:`PostPublisher`, which owns the kafka-python
+producer (``acks=all``, idempotent), drops duplicate post ids within a horizon, keeps the ingest metrics and a
+summary, and applies backpressure when the cluster stops accepting records (it blocks and retries; it never
+drops a valid post).
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import orjson
+from kafka import KafkaProducer
+from kafka.errors import KafkaTimeoutError
+
+from pipeline import metrics
+from pipeline.config import Settings
+from pipeline.ingest.dedupe import RecentIds
+from schemas.errors import SchemaError
+from schemas.post import Post
+from schemas.times import format_time
+
+__all__ = ["DLQ_SAMPLE_BYTES", "IngestSummary", "PostPublisher", "dead_letter_record"]
+
+logger = logging.getLogger(__name__)
+
+#: Bytes of the original input kept in a dead-letter record (the full size is recorded too).
+DLQ_SAMPLE_BYTES = 256 * 1024
+
+
+@dataclass
+class IngestSummary:
+    """What one ingest run did."""
+
+    read: int = 0
+    published: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+    duplicates: int = 0
+    failed: int = 0
+
+    @property
+    def rejected_total(self) -> int:
+        """All rejections, whatever the reason."""
+        return sum(self.rejected.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"read": self.read, "published": self.published, "rejected": self.rejected_total,
+                "rejected_by_reason": dict(sorted(self.rejected.items())), "duplicates": self.duplicates,
+                "failed": self.failed}
+
+    def render(self) -> str:
+        """One human-readable line."""
+        reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(self.rejected.items()))
+        line = (f"read {self.read}, published {self.published}, rejected {self.rejected_total}, "
+                f"duplicates {self.duplicates}")
+        if reasons:
+            line += f" (rejected: {reasons})"
+        if self.failed:
+            line += f", FAILED to deliver {self.failed}"
+        return line
+
+
+def dead_letter_record(original: bytes, error: SchemaError, source: str, origin: dict[str, Any],
+                       now: float) -> bytes:
+    """The JSON value of one dead-letter record: why, where from, and the original bytes (up to a limit).
+
+    >>> record = orjson.loads(dead_letter_record(b'{"id": 1', SchemaError("", "malformed JSON", "invalid_json"),
+    ...                                          "file", {"file": "a.jsonl", "line": 3}, 0.0))
+    >>> record["reason"], record["origin"]["line"], record["original"]
+    ('invalid_json', 3, '{"id": 1')
+    """
+    sample = original[:DLQ_SAMPLE_BYTES]
+    record: dict[str, Any] = {
+        "reason": error.reason,
+        "field": error.field,
+        "error": str(error),
+        "source": source,
+        "origin": origin,
+        "rejected_at": format_time(now),
+        "original_size": len(original),
+        "truncated": len(original) > len(sample),
+    }
+    try:
+        record["original"] = sample.decode("utf-8")
+    except UnicodeDecodeError:
+        record["original_base64"] = base64.b64encode(sample).decode("ascii")
+    return orjson.dumps(record)
+
+
+class PostPublisher:
+    """Publish posts to ``siaga.posts`` (key = post id) and rejections to ``siaga.posts.dlq``.
+
+    Use as a context manager; :meth:`close` flushes and waits for every acknowledgement.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        source: str,
+        *,
+        dedupe_horizon_seconds: float = 24 * 3600.0,
+        dedupe_max_ids: int = 1_000_000,
+        producer: KafkaProducer | None = None,
+        retry_seconds: float = 1.0,
+    ) -> None:
+        self.settings = settings
+        self.source = source
+        self.summary = IngestSummary()
+        self.retry_seconds = retry_seconds
+        self._recent = RecentIds(dedupe_horizon_seconds, dedupe_max_ids)
+        self._producer = producer or KafkaProducer(
+            client_id=f"{settings.app_id}-ingest-{source}",
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=20,
+            batch_size=512 * 1024,
+            max_request_size=4 * 1024 * 1024,
+            max_block_ms=5_000,
+            **settings.kafka.kafka_python(),
+        )
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self._blocked = False
+        metrics.register_source(source)
+
+    def __enter__(self) -> PostPublisher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def received(self, count: int = 1) -> None:
+        """Count raw items read from the source."""
+        self.summary.read += count
+        metrics.POSTS_RECEIVED.labels(self.source).inc(count)
+
+    def publish(self, post: Post, now: float | None = None) -> bool:
+        """Send ``post`` unless its id was published within the horizon; False for a duplicate."""
+        now = time.time() if now is None else now
+        if not self._recent.add(post.id, now):
+            self.summary.duplicates += 1
+            metrics.POSTS_DUPLICATE.labels(self.source).inc()
+            return False
+        if post.ingested_at is None:
+            post = replace(post, ingested_at=now)
+        metrics.INGEST_EVENT_LAG.labels(self.source).observe(max(0.0, now - post.created_at))
+        self._send(self.settings.topics.posts, post.id.encode(), post.to_json(), on_ack=self._published(post))
+        return True
+
+    def reject(self, original: bytes, error: SchemaError, origin: dict[str, Any], now: float | None = None) -> None:
+        """Dead-letter ``original`` with the reason ``error`` gives and where it came from."""
+        now = time.time() if now is None else now
+        self.summary.rejected[error.reason] += 1
+        metrics.POSTS_REJECTED.labels(self.source, error.reason).inc()
+        value = dead_letter_record(original, error, self.source, origin, now)
+        headers = [("reason", error.reason.encode()), ("source", self.source.encode())]
+        self._send(self.settings.topics.posts_dlq, None, value, headers=headers)
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Wait until every record sent so far is acknowledged (or failed)."""
+        self._producer.flush(timeout=timeout)
+
+    def close(self) -> None:
+        """Flush and close the producer."""
+        self.flush()
+        self._producer.close()
+        metrics.INGEST_BUFFERED.labels(self.source).set(0)
+
+    def _published(self, post: Post) -> Any:
+        platform = post.platform
+
+        def on_ack(_: Any) -> None:
+            with self._lock:
+                self.summary.published += 1
+            metrics.POSTS_PUBLISHED.labels(self.source, platform).inc()
+            metrics.INGEST_LAST_PUBLISH.labels(self.source).set(time.time())
+
+        return on_ack
+
+    def _send(self, topic: str, key: bytes | None, value: bytes, *, on_ack: Any = None,
+              headers: list[tuple[str, bytes]] | None = None) -> None:
+        while True:
+            try:
+                future = self._producer.send(topic, key=key, value=value, headers=headers)
+                break
+            except KafkaTimeoutError:
+                self._set_blocked(True)
+                time.sleep(self.retry_seconds)
+        self._set_blocked(False)
+        with self._lock:
+            self._in_flight += 1
+        metrics.INGEST_BUFFERED.labels(self.source).inc()
+        future.add_both(self._settled)
+        if on_ack is not None:
+            future.add_callback(on_ack)
+        future.add_errback(self._failed, topic, key)
+
+    def _settled(self, _: Any) -> None:
+        with self._lock:
+            self._in_flight -= 1
+        metrics.INGEST_BUFFERED.labels(self.source).dec()
+
+    def _failed(self, error: Exception, topic: str, key: bytes | None) -> None:
+        with self._lock:
+            self.summary.failed += 1
+        logger.error("could not deliver a record to %s (key %r): %s", topic, key, error)
+
+    def _set_blocked(self, blocked: bool) -> None:
+        if blocked != self._blocked:
+            self._blocked = blocked
+            metrics.INGEST_BACKPRESSURE.labels(self.source).set(1 if blocked else 0)
+            if blocked:
+                logger.warning("Kafka is not accepting records: ingest is paused until it does (backpressure)")
+            else:
+                logger.info("Kafka accepts records again: ingest resumed")

@@ -1,0 +1,61 @@
+"""Compose the streaming worker: settings, watchlist and models in; a Faust app with every agent out."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import faust
+
+from detectors.sentiment import SentimentScorer
+from pipeline import metrics
+from pipeline.agents.enrich import attach_enrich_agent
+from pipeline.agents.subjects import SubjectStage, attach_subject_agent
+from pipeline.app import Streams, create_app
+from pipeline.config import Settings
+from pipeline.enrichment import Enricher
+from schemas.watchlist import load_watchlist
+
+__all__ = ["build_worker"]
+
+logger = logging.getLogger(__name__)
+
+
+def build_worker(settings: Settings) -> faust.App:
+    """The Faust app with the enrich and subject agents, the lag monitor and per-subject metrics at zero."""
+    watchlist = load_watchlist(settings.watchlist)
+    scorer = SentimentScorer.from_model_dir(settings.sentiment_model_dir)
+    streams = create_app(settings)
+    attach_enrich_agent(streams, Enricher(watchlist, scorer))
+    attach_subject_agent(streams, SubjectStage(streams, watchlist, settings))
+    _attach_lag_monitor(streams, settings)
+    metrics.register_subjects(watchlist.subjects)
+    logger.info("watching %d subjects from %s", len(watchlist), settings.watchlist)
+    return streams.app
+
+
+def _attach_lag_monitor(streams: Streams, settings: Settings) -> None:
+    """Export consumer lag of the source topics and whether table state is being recovered."""
+    app = streams.app
+    sources = {settings.topics.posts, settings.topics.mentions}
+    metrics.STATE_RECOVERY.set(1)
+
+    @app.on_partitions_revoked.connect
+    async def on_revoked(sender: Any, revoked: Any, **_: Any) -> None:
+        metrics.STATE_RECOVERY.set(1)
+
+    @app.on_rebalance_complete.connect
+    async def on_complete(sender: Any, **_: Any) -> None:
+        metrics.STATE_RECOVERY.set(0)
+
+    @app.timer(interval=5.0)
+    async def export_lag() -> None:
+        consumer = app.consumer
+        partitions = [tp for tp in consumer.assignment() if tp.topic in sources]
+        if not partitions:
+            return
+        highwaters = await consumer.highwaters(*partitions)
+        for tp in partitions:
+            position = await consumer.position(tp)
+            if position is not None and tp in highwaters:
+                metrics.CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(max(0, highwaters[tp] - position))
