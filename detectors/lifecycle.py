@@ -1,9 +1,14 @@
 """The life of an incident: a hysteresis state machine fed by one :class:`Assessment` per window.
 
-``normal`` becomes ``open`` (an ``onset``) after ``open_windows`` consecutive anomalous windows, so one noisy
-window never opens an incident; an open incident is ``escalated`` once, when ``escalate_windows``
-consecutive windows are critical; it is ``resolved`` after ``close_windows`` consecutive windows whose score
-is below ``exit_fraction`` of the threshold (a lower exit level than the entry level, so it does not flap).
+Both edges have hysteresis, with two levels: the threshold (entry) and ``exit_fraction`` of it (exit).
+
+- ``normal`` becomes ``open`` (an ``onset``) after a run of ``open_windows`` consecutive windows that starts
+  with an anomalous window (score at or above the threshold) and stays at or above the exit level, so one noisy
+  window never opens an incident, and a real surge whose second window dips just under the threshold still
+  does. With ``exit_fraction=1`` this is exactly "``open_windows`` consecutive anomalous windows".
+- An open incident is ``escalated`` once, when ``escalate_windows`` consecutive windows are critical; a run
+  that was already critical when it opened opens as critical instead.
+- It is ``resolved`` after ``close_windows`` consecutive windows below the exit level, so it does not flap.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ class IncidentLifecycle:
     Parameters
     ----------
     open_windows
-        Consecutive anomalous windows that open an incident.
+        Length of the run that opens an incident: an anomalous window, then windows at or above the exit level.
     close_windows
         Consecutive windows below the exit level that resolve it.
     escalate_windows

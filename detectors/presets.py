@@ -41,7 +41,6 @@ DEFAULTS: dict[str, Any] = {
     "velocity_windows": 3,  # growth is measured against the mean of this many previous windows
     "velocity_weight": 0.25,  # how much fast growth adds to the volume evidence (sigma per sigma)
     "burst_halflife_seconds": 7 * 86_400.0,  # memory of how bursty the subject usually is
-    "sustain_halflife_seconds": 1_800.0,  # a slow build is judged on the exponentially weighted mean z
     "seasonal": True,  # learn a 24-hour x {weekday, weekend} profile
     "utc_offset_hours": 0.0,  # local time of the audience, for the hour-of-day and weekend buckets
 }

@@ -1,8 +1,9 @@
 """Backtest the volume detector over a ``timestamp,value`` count series (the CSV logic behind ``siaga backtest``).
 
 Each row is one window of the series' own step. The detector scores the row, the incident lifecycle decides
-whether an incident opens on it (the ``alert`` column: 1 on onset rows only), and the row is learned only while
-no incident is open, exactly as the per-subject tracker does in the streaming worker.
+whether an incident opens on it (the ``alert`` column: 1 on onset rows only), and the row is learned whenever no
+incident is open, anomalous or not: that is the learning contract of :class:`CrisisDetector` (it winsorizes what it
+learns, and it must see a subject's ordinary bursts to calibrate how bursty the subject is).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import logging
 import statistics
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 from detectors.anomaly import CrisisDetector
 from detectors.lifecycle import IncidentLifecycle
@@ -75,8 +76,12 @@ def infer_step(times: Iterable[float]) -> float:
     return float(statistics.median(gaps))
 
 
-def run_backtest(rows: list[tuple[str, float, float]], sensitivity: str = "balanced") -> Iterator[BacktestRow]:
-    """Score every row with the volume-only :class:`CrisisDetector` and the default lifecycle.
+def run_backtest(
+    rows: list[tuple[str, float, float]], sensitivity: str = "balanced", **overrides: Any
+) -> Iterator[BacktestRow]:
+    """Score every row with the volume-only :class:`CrisisDetector` and the lifecycle of ``sensitivity``.
+
+    ``overrides`` change detector parameters (as a watchlist subject may).
 
     >>> rows = [(str(i), i * 300.0, 50.0 + (i % 5)) for i in range(400)]
     >>> rows += [(str(i), i * 300.0, 500.0) for i in range(400, 404)]
@@ -85,7 +90,7 @@ def run_backtest(rows: list[tuple[str, float, float]], sensitivity: str = "balan
     (1, 1, True)
     """
     step = infer_step(row[1] for row in rows)
-    detector = CrisisDetector(sensitivity=sensitivity, window_seconds=step)
+    detector = CrisisDetector(sensitivity=sensitivity, window_seconds=step, **overrides)
     lifecycle = IncidentLifecycle(**lifecycle_preset(sensitivity))
     for text, t, value in rows:
         x = {"volume": value}

@@ -25,8 +25,9 @@ _NORMAL = {
     "bank-nusantara": [
         "Transfer lewat m-nusantara cepat, mantap", "Bank Nusantara buka cabang baru di Depok ya?",
         "cek saldo di banknus aman jaya", "Promo cashback Bank Nusantara lumayan juga",
-        "@banknusantara jam operasional hari sabtu sampai jam berapa min?", "Thanks Bank Nusantara, kartu baru udah jadi", "m-nusantara update fitur "
-        "QRIS, oke lah", "antri di bank nusantara cuma 5 menit hari ini", "Bank Nusantara savings rate is decent",
+        "@banknusantara jam operasional hari sabtu sampai jam berapa min?",
+        "Thanks Bank Nusantara, kartu baru udah jadi", "m-nusantara update fitur QRIS, oke lah",
+        "antri di bank nusantara cuma 5 menit hari ini", "Bank Nusantara savings rate is decent",
     ],
     "telko-merdeka": [
         "sinyal merdeka di kantor lancar", "Paket data Telko Merdeka murah meriah", "@telkomerdeka kuota malam "
@@ -112,7 +113,7 @@ def demo_posts(scenario: DemoScenario | None = None) -> Iterator[Post]:
                 batch.append((when, rng.choice(_CRISIS), f"angry{author}", author, False))
             if minute_start == scenario.crisis_start + 15 * 60.0:
                 batch.append((minute_start + 30.0, _RESPONSE, "banknusantara", 0, True))
-        for created_at, text, handle, author, official in sorted(batch):
+        for created_at, text, handle, _author, official in sorted(batch):
             counter += 1
             followers = 250_000 if official else int(rng.paretovariate(1.2) * 80)
             yield Post(

@@ -154,7 +154,11 @@ def resolve_jars(pom: Path = POM_PATH, cache_root: Path | None = None) -> Path:
     libs = version_dir / "libs"
     marker = version_dir / "libs.sha256"
     digest = hashlib.sha256(pom.read_bytes()).hexdigest()
-    if libs.is_dir() and marker.is_file() and marker.read_text().strip() == digest:
+
+    def current() -> bool:
+        return libs.is_dir() and marker.is_file() and marker.read_text().strip() == digest
+
+    if current():
         return libs
     mvn = shutil.which("mvn")
     if mvn is None:
@@ -171,11 +175,14 @@ def resolve_jars(pom: Path = POM_PATH, cache_root: Path | None = None) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         output = (result.stdout + result.stderr).strip().splitlines()[-30:]
         raise LocalKafkaError("Maven could not fetch the Kafka jars:\n" + "\n".join(output))
+    if current():  # another process finished first: keep its copy, which may be in use
+        shutil.rmtree(staging, ignore_errors=True)
+        return libs
     shutil.rmtree(libs, ignore_errors=True)
     try:
         staging.rename(libs)
     except OSError:
-        shutil.rmtree(staging, ignore_errors=True)  # another process won the race and put its copy in place
+        shutil.rmtree(staging, ignore_errors=True)  # another process renamed its copy in between
     marker.write_text(digest + "\n")
     logger.info("Kafka jars ready in %s (%.1f s)", libs, time.monotonic() - started)
     return libs
@@ -276,7 +283,7 @@ class LocalKafka:
         host: str = DEFAULT_HOST,
         extra_properties: Mapping[str, str] | None = None,
         jvm_options: Sequence[str] = DEFAULT_JVM_OPTIONS,
-        start_timeout: float = 90.0,
+        start_timeout: float = 120.0,
         stop_with_parent: bool = False,
     ) -> None:
         if brokers not in (1, 3):

@@ -19,7 +19,6 @@ _KEYS = ("volume", "negative", "negative_share", "sentiment_mean", "reach", "aut
 _MIN_SHARE_VARIANCE = 1e-4  # 1 percentage point
 _MIN_SENTIMENT_VARIANCE = 0.0025  # 0.05 on a [-1, 1] scale
 _DAY = 86_400.0
-_MIN_SUSTAIN_VARIANCE = 0.01
 _UNCLIPPED = 30  # windows learned before a level starts winsorizing
 
 
@@ -107,8 +106,11 @@ class CrisisDetector:
     calm subject keeps the plain z.
 
     Scores are 0 while the subject has less than ``warmup_seconds`` of learned windows. ``score_one`` never
-    changes state; ``learn_one`` winsorizes every residual at ``clip_sigma``, and the caller should not learn
-    windows of an open incident.
+    changes state. Learning contract: call ``learn_one`` for every window outside an open incident, anomalous
+    or not (an anomalous window that opens no incident is the subject's ordinary burstiness, which the
+    calibration above must see); do not learn windows of an open incident. ``learn_one`` protects the
+    baselines itself: every residual is winsorized at ``clip_sigma``, and a daily peak may exceed the learned
+    typical peak by at most ``clip_sigma``.
 
     Parameters
     ----------
@@ -192,11 +194,6 @@ class CrisisDetector:
         self._day_windows = 0
         self._peak = 0.0  # exponentially weighted mean of daily peaks of the raw z
         self._peak_days = 0
-        self._sustain_rate = 1.0 - 0.5 ** (self.window_seconds / float(params["sustain_halflife_seconds"]))
-        self._sustain_windows = max(_UNCLIPPED, math.ceil(3.0 / self._sustain_rate))
-        self._below_critical = _z_of(math.nextafter(self.critical_threshold, 0.0))
-        self._ewma = 0.0  # exponentially weighted mean of the raw z, and its own mean and variance
-        self._ewma_stats = _Level()
         self._cache: tuple[float, tuple, float] | None = None  # (t, x values, raw z) of the last score, not state
 
     # -- estimator conventions -------------------------------------------------------------------------------
@@ -284,13 +281,6 @@ class CrisisDetector:
             excess = self._peak - self._peak_reference
             if excess > 0.0:
                 calibrated = raw - excess
-        sustained = self._ewma + self._sustain_rate * (raw - self._ewma)
-        stats = self._ewma_stats
-        if stats.n >= self._sustain_windows:
-            variance = stats.variance if stats.variance > _MIN_SUSTAIN_VARIANCE else _MIN_SUSTAIN_VARIANCE
-            z_sustained = min((sustained - stats.mean) / math.sqrt(variance), self._below_critical)
-            if z_sustained > calibrated:
-                calibrated = z_sustained
         if calibrated != raw:
             score = _score(calibrated)
         return Assessment(score, self.threshold, self.critical_threshold, signals=signals,
@@ -364,9 +354,6 @@ class CrisisDetector:
                                   _MIN_SENTIMENT_VARIANCE)
         if raw is not None:
             self._learn_peak(raw, t)
-            self._ewma += self._sustain_rate * (raw - self._ewma)
-            self._ewma_stats.learn(self._ewma, 0.0, self._variance_rate, self._variance_rate, self.clip_sigma,
-                                   _MIN_SUSTAIN_VARIANCE)
         self._n += 1
 
     def _learn_peak(self, raw: float, t: float) -> None:
@@ -407,7 +394,6 @@ class CrisisDetector:
             "recent_r": list(self._recent_r),
             "last_t": self._last_t,
             "peak": [self._day, self._day_max, self._day_windows, self._peak, self._peak_days],
-            "sustain": [self._ewma, *self._ewma_stats.to_list()],
         }
 
     @classmethod
@@ -427,8 +413,6 @@ class CrisisDetector:
         detector._day = None if day is None else int(day)
         detector._day_max, detector._day_windows = float(day_max), int(day_windows)
         detector._peak, detector._peak_days = float(peak), int(peak_days)
-        ewma, mean, variance, n = d["sustain"]
-        detector._ewma, detector._ewma_stats = float(ewma), _Level(float(mean), float(variance), int(n))
         detector._last_t = None if d["last_t"] is None else float(d["last_t"])
         return detector
 

@@ -50,6 +50,12 @@ ENGLISH_WORDS = frozenset(
     only both each few much many now today yesterday tomorrow thanks thank please good bad great nice love
     hate worst best better awesome terrible horrible amazing service food price place staff time people
     customer order delivery app phone money again waiting wait
+    im u ur lol omg yay another one day night go going gonna wanna know think see want need make made let feel
+    feeling life world new old first last way thing things something nothing everything someone everyone week
+    year home work friend friends happy sad fun funny well back off down right always every little big long hope
+    lovely look looks looking said say says tell told come came went take took give gave keep yes yeah oh hey hi
+    hello sorry cool cute beautiful wonderful excited tired sick bored miss missed watching movie game music song
+    show school class job
     """)
 )
 

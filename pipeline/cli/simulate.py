@@ -9,20 +9,25 @@ from pathlib import Path
 
 import click
 
-from pipeline.simulate import DEFAULT_START, SuiteSpec, write_suite
+from pipeline.simulate import SuiteSpec, write_suite
 from schemas.errors import SchemaError
-from schemas.times import format_time, parse_time
+from schemas.times import parse_time
 
 __all__ = ["simulate"]
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_START_TEXT = "2026-01-05T00:00:00+07:00"
+
 
 def _parse_start(ctx: click.Context, param: click.Parameter, value: str) -> float:
     try:
-        return parse_time(value, "--start")
+        start = parse_time(value, "--start")
     except SchemaError as error:
         raise click.BadParameter(str(error)) from None
+    if start % 60:
+        raise click.BadParameter("must be on a whole minute")
+    return start
 
 
 @click.command()
@@ -34,8 +39,8 @@ def _parse_start(ctx: click.Context, param: click.Parameter, value: str) -> floa
               envvar="SIAGA_SIMULATE_SUBJECTS", help="How many fictional subjects to watch.")
 @click.option("--weeks", type=click.IntRange(1, 52), default=1, show_default=True, envvar="SIAGA_SIMULATE_WEEKS",
               help="How many weeks of traffic.")
-@click.option("--start", default=format_time(DEFAULT_START), show_default=True, callback=_parse_start,
-              envvar="SIAGA_SIMULATE_START", help="First instant, RFC 3339 with an offset.")
+@click.option("--start", default=DEFAULT_START_TEXT, show_default=True, callback=_parse_start,
+              envvar="SIAGA_SIMULATE_START", help="First instant, RFC 3339 with an offset, on a whole minute.")
 @click.option("--gzip/--no-gzip", "compress", default=True, show_default=True, envvar="SIAGA_SIMULATE_GZIP",
               help="Write posts.jsonl.gz rather than posts.jsonl.")
 @click.option("--volume", type=click.FloatRange(min=0.01, max=10.0), default=1.0, show_default=True,

@@ -47,9 +47,11 @@ class Clock:
         self.prefix = ""
 
     def set_minute(self, t0: float) -> None:
+        """Start a new minute at ``t0`` (epoch seconds on a whole minute)."""
         self.prefix = format_time(t0)[:-3]
 
     def format(self, millis: int) -> str:
+        """The time ``millis`` milliseconds into the current minute."""
         seconds, ms = divmod(millis, 1000)
         return f"{self.prefix}{seconds:02d}.{ms:03d}Z" if ms else f"{self.prefix}{seconds:02d}Z"
 

@@ -48,6 +48,8 @@ class SuiteSpec:
     def __post_init__(self) -> None:
         if self.subjects < 1 or self.weeks < 1 or self.volume <= 0:
             raise ValueError("a suite needs at least one subject, one week and a positive volume")
+        if self.start % 60:
+            raise ValueError("a suite starts on a whole minute")
 
     @property
     def minutes(self) -> int:
@@ -87,7 +89,8 @@ def _prepare(spec: SuiteSpec) -> tuple[list[SimSubject], list[_Run], list[list[i
     py = random.Random(spec.seed)
     rng = np.random.default_rng(spec.seed)
     subjects, episodes = plan(spec, py)
-    public = [Who(author) for author in make_public(30_000 + 3_000 * len(subjects), rng)]
+    public = [Who(author) for author in make_public(int((30_000 + 3_000 * len(subjects)) * min(1.0, 2 * spec.volume)),
+                                                    rng)]
     pools = [
         [public[i] for i in rng.choice(len(public), size=min(len(public) // 2, int(200 + 300 * s.peak_rate)),
                                        replace=False).tolist()]

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 
@@ -17,7 +18,7 @@ SIAGA = Path(sys.executable).with_name("siaga")
 
 def siaga(*args: str) -> subprocess.CompletedProcess[str]:
     """Run the installed ``siaga`` command and capture what it prints."""
-    return subprocess.run([str(SIAGA), *args], capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run([str(SIAGA), *args], capture_output=True, text=True, timeout=180, check=False)
 
 
 def java_pids_under(path: Path) -> list[int]:
@@ -104,6 +105,7 @@ def test_session_fixture_gives_a_working_broker(
     assert sorted(consume(kafka_bootstrap, topic, 3)) == [b"a", b"b", b"c"]
 
 
+@pytest.mark.slow
 def test_three_brokers_survive_losing_the_leader(local_kafka_factory: Callable[..., LocalKafka]) -> None:
     # Fence a dead broker after 3 s instead of 9 s, so the test does not wait out the production timeout.
     fast_failover = {"broker.session.timeout.ms": "3000", "broker.heartbeat.interval.ms": "500"}

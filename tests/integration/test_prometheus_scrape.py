@@ -104,7 +104,7 @@ class Prometheus:
 
 
 def _panel_queries() -> list[tuple[str, str]]:
-    """(where, expr) for every panel query and annotation of every dashboard, variables filled in."""
+    """(where, expr) for every panel query, annotation and variable of every dashboard, variables filled in."""
     queries = []
     for path in DASHBOARDS:
         dashboard = json.loads(path.read_text(encoding="utf-8"))
@@ -114,10 +114,37 @@ def _panel_queries() -> list[tuple[str, str]]:
                  for target in panel["targets"]]
         exprs += [(f"{path.name} / annotation {item['name']}", item["expr"])
                   for item in dashboard["annotations"]["list"] if "expr" in item]
+        # A variable's label_values(selector, label) offers the label's values of that selector's series.
+        for variable in dashboard["templating"]["list"]:
+            selector, label = re.fullmatch(r"label_values\((.+),\s*(\w+)\)", variable["query"]["query"]).groups()
+            exprs.append((f"{path.name} / variable {variable['name']}", f"group by ({label}) ({selector})"))
         for where, expr in exprs:
             filled = re.sub(r"\$\{?(\w+)\}?", lambda match: VARIABLES[match.group(1)], expr)
             queries.append((where, filled))
     return queries
+
+
+class Pipeline:
+    """The processes under test, with their logs for failure messages."""
+
+    def __init__(self, prometheus: Prometheus, worker: WorkerProcess, ingest: subprocess.Popen[bytes],
+                 directory: Path) -> None:
+        self.prometheus = prometheus
+        self.worker = worker
+        self.ingest = ingest
+        self.directory = directory
+
+    def diagnostics(self) -> str:
+        logs = {name: (self.directory / name).read_text(errors="replace").splitlines()[-25:]
+                for name in ("worker.log", "ingest.log")}
+        return "\n".join(f"--- {name}\n" + "\n".join(lines) for name, lines in logs.items()) + (
+            f"\n--- prometheus.log\n{self.prometheus.log_tail()}")
+
+    def assert_running(self) -> None:
+        """The ingest follows its file and the worker serves /metrics until the test ends."""
+        assert self.ingest.poll() is None, f"the ingest exited with {self.ingest.returncode}\n{self.diagnostics()}"
+        assert self.worker.metrics_text() is not None, f"the worker stopped answering\n{self.diagnostics()}"
+        assert self.prometheus.process.poll() is None, f"prometheus exited\n{self.diagnostics()}"
 
 
 def _labels(series: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -125,7 +152,7 @@ def _labels(series: list[dict[str, Any]]) -> list[dict[str, str]]:
 
 
 @pytest.fixture
-def pipeline_under_prometheus(kafka_bootstrap: str, unique_topic_prefix: str, tmp_path: Path) -> Iterator[Prometheus]:
+def pipeline_under_prometheus(kafka_bootstrap: str, unique_topic_prefix: str, tmp_path: Path) -> Iterator[Pipeline]:
     """Worker, ingest (replaying the crisis stream, then following the file) and Prometheus scraping both."""
     stream = tmp_path / "crisis.jsonl.gz"
     write_demo_file(stream, DemoScenario(hours=27.5, crisis_start_hours=27.0, crisis_hours=1.0))
@@ -152,7 +179,7 @@ def pipeline_under_prometheus(kafka_bootstrap: str, unique_topic_prefix: str, tm
             start_new_session=True)
         prometheus = Prometheus(tmp_path, {"siaga-worker": worker.metrics_port, "siaga-ingest": ingest_port})
         prometheus.wait_ready()
-        yield prometheus
+        yield Pipeline(prometheus, worker, ingest, tmp_path)
     finally:
         if prometheus is not None:
             prometheus.stop()
@@ -167,25 +194,21 @@ def pipeline_under_prometheus(kafka_bootstrap: str, unique_topic_prefix: str, tm
         worker.stop()
 
 
-def test_crisis_alert_fires_and_every_panel_has_data(pipeline_under_prometheus: Prometheus,
-                                                      tmp_path: Path) -> None:
-    prometheus = pipeline_under_prometheus
+def test_crisis_alert_fires_and_every_panel_has_data(pipeline_under_prometheus: Pipeline) -> None:
+    run = pipeline_under_prometheus
+    prometheus = run.prometheus
     deadline = time.monotonic() + TIMEOUT
-
-    def diagnostics() -> str:
-        logs = {name: (tmp_path / name).read_text(errors="replace").splitlines()[-20:]
-                for name in ("worker.log", "ingest.log")}
-        return "\n".join(f"--- {name}\n" + "\n".join(lines) for name, lines in logs.items()) + (
-            f"\n--- prometheus.log\n{prometheus.log_tail()}")
 
     # Both targets are scraped under the job names the rules select.
     while {item["metric"]["job"] for item in prometheus.query("up == 1")} != {"siaga-worker", "siaga-ingest"}:
-        assert time.monotonic() < deadline, f"targets never came up: {prometheus.api('targets')}\n{diagnostics()}"
+        run.assert_running()
+        assert time.monotonic() < deadline, f"targets never came up: {prometheus.api('targets')}\n{run.diagnostics()}"
         time.sleep(1)
 
     crisis: list[dict[str, str]] = []
     while not crisis:
-        assert time.monotonic() < deadline, f"the crisis alert never fired\n{diagnostics()}"
+        run.assert_running()
+        assert time.monotonic() < deadline, f"the crisis alert never fired\n{run.diagnostics()}"
         firing_health = _labels(prometheus.query('ALERTS{category="pipeline", alertstate="firing"}'))
         assert not firing_health, f"pipeline-health alerts fired during a healthy run: {firing_health}"
         crisis = _labels(prometheus.query('ALERTS{alertname="SiagaCrisisIncidentOpen", alertstate="firing"}'))
@@ -200,14 +223,15 @@ def test_crisis_alert_fires_and_every_panel_has_data(pipeline_under_prometheus: 
     assert rule_alert["annotations"]["dashboard"].endswith(f"?var-subject={CRISIS_SUBJECT}")
     assert rule_alert["annotations"]["runbook_url"].startswith("https://")
 
-    # The worker catches up (lag 0, the organization's response seen); then every panel must show data.
+    # The worker catches up (the organization's response included); then every panel must show data.
     queries = _panel_queries()
     assert len(queries) > 40
     empty = queries
     while empty:
+        run.assert_running()
         if time.monotonic() > deadline:
             pytest.fail("panels without data:\n" + "\n".join(f"{where}: {expr}" for where, expr in empty)
-                        + f"\n{diagnostics()}")
+                        + f"\n{run.diagnostics()}")
         empty = [(where, expr) for where, expr in queries if not prometheus.query(expr)]
         if empty:
             time.sleep(2)

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
+from types import SimpleNamespace
 
+import orjson
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import evaluate as command
 from pipeline.evaluate import Episode, Truth, incident_start, percentile, score_events
+from pipeline.simulate import SuiteSpec, write_suite
 from schemas.crisis_event import CrisisEvent
 
 HOUR = 3600.0
@@ -111,3 +118,24 @@ def test_truth_reads_simulated_truth_json() -> None:
                            "end": "2026-01-08T09:00:00Z"}],
     })
     assert truth.crises[0].end - truth.crises[0].start == 4 * HOUR and truth.bursts[0].kind == "holiday"
+
+
+def test_evaluate_command_replays_scores_and_writes_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_suite(tmp_path, SuiteSpec(seed=2, subjects=2, volume=0.02))
+    truth = Truth.from_dict(orjson.loads((tmp_path / "truth.json").read_bytes()))
+    seen = {}
+
+    def fake_replay(paths, watchlist, **options):
+        seen.update(options, paths=paths, subjects=len(watchlist))
+        events = [onset(c.subject, c.start, c.start + 180) for c in truth.crises]
+        return SimpleNamespace(events=events, posts=10, mentions=9, elapsed_seconds=0.5)
+
+    monkeypatch.setattr(command, "replay_files", fake_replay)
+    out = tmp_path / "report.json"
+    result = CliRunner().invoke(command.evaluate, [str(tmp_path), "--json", str(out), "--sensitivity", "high"])
+    assert result.exit_code == 0, result.output
+    report = orjson.loads(out.read_bytes())
+    assert seen["sensitivity"] == "high" and seen["subjects"] == 2 and seen["paths"] == [tmp_path / "posts.jsonl.gz"]
+    assert report["recall"] == 1.0 and report["median_delay_windows"] == 3.0 and report["replay"]["posts"] == 10
+    assert set(report["per_kind"]) >= {c.kind for c in truth.crises}
+    assert "overall" in result.output

@@ -7,7 +7,9 @@ from pathlib import Path
 import orjson
 from click.testing import CliRunner
 
-from pipeline.cli.simulate import simulate
+from pipeline.cli.simulate import DEFAULT_START_TEXT, simulate
+from pipeline.simulate import DEFAULT_START
+from schemas.times import parse_time
 from schemas.watchlist import load_watchlist
 
 
@@ -25,3 +27,12 @@ def test_simulate_writes_posts_watchlist_and_truth(tmp_path: Path) -> None:
 def test_simulate_rejects_a_start_without_offset(tmp_path: Path) -> None:
     result = CliRunner().invoke(simulate, ["--seed", "3", "--out", str(tmp_path), "--start", "2026-03-02T00:00"])
     assert result.exit_code != 0 and "offset" in result.output
+
+
+def test_simulate_rejects_a_start_off_the_minute(tmp_path: Path) -> None:
+    result = CliRunner().invoke(simulate, ["--seed", "3", "--out", str(tmp_path), "--start", "2026-03-02T00:00:30Z"])
+    assert result.exit_code != 0 and "whole minute" in result.output
+
+
+def test_default_start_is_monday_midnight_in_jakarta() -> None:
+    assert parse_time(DEFAULT_START_TEXT, "start") == DEFAULT_START

@@ -33,17 +33,22 @@ def _matches(post: Post, terms: tuple[str, ...]) -> bool:
     return any(term in text for term in terms)
 
 
-def test_same_seed_gives_identical_bytes(tmp_path: Path) -> None:
-    write_suite(tmp_path / "a", TINY)
-    write_suite(tmp_path / "b", TINY)
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("tiny")
+    write_suite(out, TINY)
+    return out
+
+
+def test_same_seed_gives_identical_bytes(tiny: Path, tmp_path: Path) -> None:
+    write_suite(tmp_path, TINY)
     for name in FILES:
-        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+        assert (tiny / name).read_bytes() == (tmp_path / name).read_bytes(), name
 
 
-def test_different_seed_gives_different_posts(tmp_path: Path) -> None:
-    write_suite(tmp_path / "a", TINY)
-    write_suite(tmp_path / "b", SuiteSpec(seed=6, subjects=2, weeks=1, volume=0.05))
-    assert (tmp_path / "a" / "posts.jsonl.gz").read_bytes() != (tmp_path / "b" / "posts.jsonl.gz").read_bytes()
+def test_different_seed_gives_different_posts(tiny: Path, tmp_path: Path) -> None:
+    write_suite(tmp_path, SuiteSpec(seed=6, subjects=2, weeks=1, volume=0.05))
+    assert (tiny / "posts.jsonl.gz").read_bytes() != (tmp_path / "posts.jsonl.gz").read_bytes()
 
 
 def test_posts_are_valid_sorted_and_round_trip(small_suite: Path, posts: list[Post]) -> None:

@@ -1,0 +1,90 @@
+"""Building blocks for end-to-end tests: settings for an isolated pipeline, a worker, ingest, topic reads."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from kafka import KafkaConsumer
+
+from pipeline.config import KafkaSettings, Settings, TopicNames
+from pipeline.ingest.file_ingest import ingest_paths
+from pipeline.ingest.publisher import IngestSummary, PostPublisher
+from pipeline.local_kafka import find_free_port
+from pipeline.runner import WorkerProcess, metric_total
+from pipeline.topic_admin import create_topics
+from schemas.crisis_event import CrisisEvent
+
+__all__ = ["crisis_events", "ingest_file", "isolated_settings", "processed_posts", "read_topic", "start_worker", "wait_for"]
+
+
+def isolated_settings(bootstrap: str, prefix: str, partitions: int = 1) -> Settings:
+    """Settings whose topics and consumer group no other test shares; topics are created."""
+    names = TopicNames(**{name: f"{prefix}.{value}" for name, value in vars(TopicNames()).items()})
+    settings = replace(Settings(), kafka=KafkaSettings(bootstrap_servers=bootstrap), topics=names,
+                       app_id=prefix.replace(".", "-"), partitions=partitions)
+    create_topics(settings)
+    return settings
+
+
+def start_worker(settings: Settings, log_dir: Path, name: str = "worker", **env: str) -> WorkerProcess:
+    """A started ``siaga worker`` for ``settings`` (closes idle windows after 3 s)."""
+    worker = WorkerProcess(
+        {"KAFKA_BOOTSTRAP_SERVERS": settings.kafka.bootstrap_servers, "SIAGA_APP_ID": settings.app_id,
+         "SIAGA_TOPIC_PREFIX": settings.topics.posts.removesuffix("siaga.posts"),
+         "SIAGA_PARTITIONS": str(settings.partitions), "SIAGA_IDLE_CLOSE_SECONDS": "3", **env},
+        log_dir / f"{name}.log", find_free_port())
+    worker.start()
+    return worker
+
+
+def ingest_file(settings: Settings, path: Path) -> IngestSummary:
+    """Publish a JSONL file of posts as ``siaga ingest file`` does."""
+    with PostPublisher(settings, "file") as publisher:
+        ingest_paths([path], publisher)
+    return publisher.summary
+
+
+def read_topic(settings: Settings, topic: str, *, until: Callable[[list[bytes]], bool],
+               timeout: float) -> list[bytes]:
+    """Record values of ``topic`` from the beginning until ``until(values)`` holds or ``timeout`` passes."""
+    consumer = KafkaConsumer(topic, auto_offset_reset="earliest", group_id=None, enable_auto_commit=False,
+                             consumer_timeout_ms=300, **settings.kafka.kafka_python())
+    values: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            values.extend(record.value for record in consumer)
+            if until(values):
+                break
+    finally:
+        consumer.close()
+    return values
+
+
+def crisis_events(settings: Settings, *, until: Callable[[list[CrisisEvent]], bool],
+                  timeout: float) -> list[CrisisEvent]:
+    """Crisis events from the topic until ``until(events)`` holds or ``timeout`` passes."""
+    def decoded(values: list[bytes]) -> list[CrisisEvent]:
+        return [CrisisEvent.from_json(value) for value in values]
+
+    return decoded(read_topic(settings, settings.topics.crisis_events, until=lambda v: until(decoded(v)),
+                              timeout=timeout))
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll ``condition`` until true; fail with ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+def processed_posts(worker: WorkerProcess) -> float:
+    """Posts the worker's enrich agent has read (from its /metrics)."""
+    text = worker.metrics_text() or ""
+    return metric_total(text, "siaga_posts_processed_total")
