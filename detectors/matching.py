@@ -17,8 +17,8 @@ from schemas.watchlist import Subject
 
 __all__ = ["Match", "SubjectMatcher", "fold"]
 
-_WORD = re.compile(r"[#@]?[\w][\w'’.-]*", re.UNICODE)
-_TRAILING = ".-'’"
+# A word, hashtag or handle: inner apostrophes, dots and hyphens are kept, trailing ones are not (it ends on \w).
+_WORD = re.compile(r"[#@]?\w(?:[\w'’.-]*\w)?", re.UNICODE)
 
 
 def fold(text: str) -> str:
@@ -30,13 +30,24 @@ def fold(text: str) -> str:
     text = text.casefold()
     if text.isascii():
         return text
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    return unicodedata.normalize("NFKD", text).translate(_MARKS)
+
+
+class _CombiningMarks(dict[int, int | None]):
+    """A ``str.translate`` table that drops combining marks, filled as characters are first seen."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_MARKS = _CombiningMarks()
 
 
 def _words(text: str) -> list[str]:
     """Split folded text into words, hashtags (``#tag``) and handles (``@name``)."""
-    return [word.rstrip(_TRAILING) for word in _WORD.findall(text)]
+    return _WORD.findall(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +98,8 @@ class SubjectMatcher:
                     self._exclusions[words[0]].append((words, subject.id))
             for handle in subject.official_handles:
                 self._officials[fold(handle)].append(subject.id)
+        # every word that can start a phrase or an exclusion (a hashtag also matches its plain term)
+        self._keys = frozenset([*self._phrases, *("#" + word for word in self._phrases), *self._exclusions])
 
     @staticmethod
     def _index(table: dict[str, list[tuple[tuple[str, ...], str, str]]], words: list[str], subject_id: str,
@@ -97,31 +110,52 @@ class SubjectMatcher:
     def match(self, post: Post) -> list[Match]:
         """Every subject ``post`` mentions, sorted by subject id; a subject's exclusion vetoes it."""
         words = _words(fold(post.text))
-        words.extend("#" + fold(tag.lstrip("#")) for tag in post.hashtags)
-        words.extend("@" + fold(handle.lstrip("@")) for handle in post.mentions)
+        if post.hashtags:
+            words.extend("#" + fold(tag.lstrip("#")) for tag in post.hashtags)
+        if post.mentions:
+            words.extend("@" + fold(handle.lstrip("@")) for handle in post.mentions)
         found: dict[str, set[str]] = {}
         excluded: set[str] = set()
         phrases, exclusions = self._phrases, self._exclusions
-        for position, word in enumerate(words):
+        for word in self._keys.intersection(words):
             candidates = phrases.get(word)
             if candidates is None and word[:1] == "#":
                 candidates = phrases.get(word[1:])
             if candidates:
                 for phrase, subject_id, label in candidates:
-                    if len(phrase) == 1 or tuple(words[position:position + len(phrase)]) == phrase:
+                    if len(phrase) == 1 or _occurs(words, word, phrase):
                         found.setdefault(subject_id, set()).add(label)
             vetoes = exclusions.get(word)
             if vetoes:
                 for phrase, subject_id in vetoes:
-                    if tuple(words[position:position + len(phrase)]) == phrase:
+                    if _occurs(words, word, phrase):
                         excluded.add(subject_id)
         official_of: list[str] = []
-        if post.author.handle:
-            official_of = self._officials.get(fold(post.author.handle.lstrip("@")), [])
+        handle = post.author.handle
+        if handle:
+            folded = fold(handle.lstrip("@"))
+            official_of = self._officials.get(folded, [])
             for subject_id in official_of:
-                found.setdefault(subject_id, set()).add("@" + fold(post.author.handle.lstrip("@")))
+                found.setdefault(subject_id, set()).add("@" + folded)
+        if len(found) == 1 and not excluded:  # the common case, without the sorting
+            [(subject_id, labels)] = found.items()
+            matched = tuple(labels) if len(labels) == 1 else tuple(sorted(labels))
+            return [Match(subject_id, matched, subject_id in official_of)]
         return [
             Match(subject_id=subject_id, matched=tuple(sorted(labels)), official=subject_id in official_of)
             for subject_id, labels in sorted(found.items())
             if subject_id not in excluded
         ]
+
+
+def _occurs(words: list[str], first: str, phrase: tuple[str, ...]) -> bool:
+    """True when ``phrase`` starts at some position of ``words`` that holds ``first``."""
+    size = len(phrase)
+    position = words.index(first)
+    while True:
+        if tuple(words[position:position + size]) == phrase:
+            return True
+        try:
+            position = words.index(first, position + 1)
+        except ValueError:
+            return False

@@ -41,6 +41,7 @@ DEFAULTS: dict[str, Any] = {
     "velocity_windows": 3,  # growth is measured against the mean of this many previous windows
     "velocity_weight": 0.25,  # how much fast growth adds to the volume evidence (sigma per sigma)
     "burst_halflife_seconds": 7 * 86_400.0,  # memory of how bursty the subject usually is
+    "sustain_seconds": 900.0,  # a slow build is also judged on counts summed over this span (below critical)
     "seasonal": True,  # learn a 24-hour x {weekday, weekend} profile
     "utc_offset_hours": 0.0,  # local time of the audience, for the hour-of-day and weekend buckets
 }

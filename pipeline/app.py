@@ -28,7 +28,10 @@ def create_app(settings: Settings) -> Streams:
     """Declare the Faust app, its topics (raw bytes, orjson records) and the subject-state table.
 
     State lives in memory and is restored from the table's changelog topic at start, so a worker that dies
-    resumes with its detectors' learned state. The table holds explicit JSON, never pickles.
+    resumes with its detectors' learned state. The table holds explicit JSON, never pickles. Its changelog is
+    partitioned by key with the producer's partitioner, exactly as the subject-keyed mentions topic is, so a
+    subject's state and its mentions share a partition number and the table can be written outside a single
+    event's context (at a window sweep).
     """
     app = faust.App(
         settings.app_id,
@@ -42,6 +45,8 @@ def create_app(settings: Settings) -> Streams:
         topic_disable_leader=True,
         web_enabled=False,
         producer_acks=-1,
+        producer_linger_ms=5,
+        producer_max_batch_size=256 * 1024,
         broker_commit_interval=0.25,
         consumer_auto_offset_reset="earliest",
         stream_wait_empty=False,
@@ -54,6 +59,7 @@ def create_app(settings: Settings) -> Streams:
 
     subject_state = app.Table(
         "subject-state", key_type=bytes, value_type=bytes, partitions=settings.partitions, default=None,
+        use_partitioner=True,
         help="Each subject's tracker (open windows, detectors, incident) as JSON, checkpointed when a window closes.",
     )
     return Streams(

@@ -72,7 +72,7 @@ def run_demo(path: Path = DEMO_FILE, *, exit_after_replay: bool = False, echo: C
             settings = replace(settings, topics=topics)
         else:
             echo("Starting a private Apache Kafka broker (the first run downloads it from Maven Central)...")
-            kafka = LocalKafka(workdir / "kafka", port=None)
+            kafka = LocalKafka(workdir / "kafka", port=None, stop_with_parent=True)
             settings = replace(settings, kafka=replace(settings.kafka, bootstrap_servers=kafka.start()))
         settings = replace(settings, app_id=f"siaga-demo-{run_id}", partitions=1)
         echo(f"Kafka at {settings.kafka.bootstrap_servers}")

@@ -15,6 +15,13 @@ def load_object(data: bytes | str, max_bytes: int) -> dict[str, Any]:
     """Decode one JSON object from bytes, refusing oversized, non-UTF-8 or non-object input."""
     if len(data) > max_bytes:
         raise SchemaError("", f"record is {len(data)} bytes, over the {max_bytes} byte limit", "too_large")
+    try:
+        value = orjson.loads(data)  # refuses invalid UTF-8 too, so what it accepts passes the checks below
+    except orjson.JSONDecodeError:
+        pass
+    else:
+        if type(value) is dict:
+            return value
     if isinstance(data, bytes):
         try:
             data.decode("utf-8")

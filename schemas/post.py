@@ -132,6 +132,12 @@ class Post:
     @classmethod
     def from_dict(cls, record: dict[str, Any]) -> Post:
         """Validate decoded JSON and build the Post."""
+        post = _plainly_valid(cls, record)
+        return post if post is not None else cls._checked(record)
+
+    @classmethod
+    def _checked(cls, record: dict[str, Any]) -> Post:
+        """Validate field by field, raising :class:`SchemaError` at the first problem (the reference path)."""
         record = check.obj(record, "")
         version = check.get(record, "schema_version", "schema_version")
         if version != SCHEMA_VERSION or isinstance(version, bool):
@@ -182,6 +188,84 @@ class Post:
     def to_json(self) -> bytes:
         """Serialize with orjson."""
         return orjson.dumps(self.to_dict())
+
+
+_PREFIXES = {platform: platform + ":" for platform in PLATFORMS}
+
+
+def _strings(value: Any) -> tuple[str, ...] | None:
+    """A hashtags or mentions list as a tuple when it is plainly valid, else None."""
+    if value is None:
+        return ()
+    if type(value) is not list or len(value) > 256:
+        return None
+    for item in value:
+        if type(item) is not str or len(item) > 256:
+            return None
+    return tuple(value)
+
+
+def _plainly_valid(cls: type[Post], record: Any) -> Post | None:
+    """The Post of a record that passes every check of :meth:`Post._checked`, built with only cheap tests.
+
+    None means "not sure": the caller then runs the full checks, which build the same Post or name the problem.
+    Every test here is at least as strict as its counterpart, so both paths accept and build exactly the same.
+    """
+    if type(record) is not dict or not record.keys() <= _FIELDS:
+        return None
+    get = record.get
+    version, platform, post_id = get("schema_version"), get("platform"), get("id")
+    if type(version) is not int or version != SCHEMA_VERSION or type(platform) is not str:
+        return None
+    prefix = _PREFIXES.get(platform)
+    if (prefix is None or type(post_id) is not str or not len(prefix) < len(post_id) <= 512
+            or not post_id.startswith(prefix)):
+        return None
+    kind, text, author = get("kind", "post"), get("text"), get("author")
+    if type(kind) is not str or kind not in KINDS or type(text) is not str or len(text) > MAX_TEXT_CHARS:
+        return None
+    if type(author) is not dict or not author.keys() <= _AUTHOR_FIELDS:
+        return None
+    author_get = author.get
+    author_id, handle, name = author_get("id"), author_get("handle"), author_get("name")
+    followers, verified = author_get("followers"), author_get("verified", False)
+    if (type(author_id) is not str or not 0 < len(author_id) <= 512
+            or not (handle is None or (type(handle) is str and len(handle) <= 512))
+            or not (name is None or (type(name) is str and len(name) <= 1024)) or type(verified) is not bool
+            or not (followers is None or (type(followers) is int and followers >= 0))):
+        return None
+    url, lang, parent_id = get("url"), get("lang"), get("parent_id")
+    if not ((url is None or (type(url) is str and len(url) <= 4096))
+            and (lang is None or (type(lang) is str and len(lang) <= 16))
+            and (parent_id is None or (type(parent_id) is str and len(parent_id) <= 512))):
+        return None
+    hashtags, mentions = get("hashtags"), get("mentions")
+    hashtags = () if hashtags is None or hashtags == [] else _strings(hashtags)
+    mentions = () if mentions is None or mentions == [] else _strings(mentions)
+    if hashtags is None or mentions is None:
+        return None
+    raw = get("engagement")
+    if raw is None:
+        engagement = Engagement()
+    else:
+        if type(raw) is not dict or not raw.keys() <= _ENGAGEMENT_FIELDS:
+            return None
+        likes, reposts, replies = raw.get("likes", 0), raw.get("reposts", 0), raw.get("replies", 0)
+        quotes, views = raw.get("quotes", 0), raw.get("views")
+        if not (type(likes) is int and likes >= 0 and type(reposts) is int and reposts >= 0
+                and type(replies) is int and replies >= 0 and type(quotes) is int and quotes >= 0
+                and (views is None or (type(views) is int and views >= 0))):
+            return None
+        engagement = Engagement(likes, reposts, replies, quotes, views)
+    ingested_at = get("ingested_at")
+    try:
+        created = parse_time(get("created_at"), "created_at")
+        ingested = None if ingested_at is None else parse_time(ingested_at, "ingested_at")
+    except SchemaError:
+        return None
+    # positional, in field order (the record tests compare this path with the full checks)
+    return cls(post_id, platform, Author(author_id, handle, name, followers, verified), text, created, url, lang,
+               ingested, kind, parent_id, engagement, hashtags, mentions)
 
 
 def _optional_time(value: Any, field_name: str) -> float | None:

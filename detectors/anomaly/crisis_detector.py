@@ -7,7 +7,7 @@ from statistics import NormalDist
 from typing import Any
 
 from detectors.anomaly.assessment import Assessment
-from detectors.anomaly.seasonal_baseline import SeasonalBaseline
+from detectors.anomaly.seasonal_baseline import SeasonalBaseline, count_z
 from detectors.presets import preset
 
 __all__ = ["CrisisDetector"]
@@ -176,6 +176,7 @@ class CrisisDetector:
         self._mean_rate = 1.0 - 0.5 ** (self.window_seconds / float(params["level_halflife_seconds"]))
         self._variance_rate = 1.0 - 0.5 ** (self.window_seconds / float(params["variance_halflife_seconds"]))
         self._warm_windows = math.ceil(self.warmup_seconds / self.window_seconds)
+        self._below_critical = math.nextafter(self.critical_threshold, 0.0)
         self._n = 0
         self._baselines: dict[str, SeasonalBaseline] = {}
         self._share = _Level()
@@ -185,6 +186,9 @@ class CrisisDetector:
         self._recent_y: list[float] = []
         self._recent_r: list[float] = []
         self._last_t: float | None = None
+        # the last learned, contiguous windows as [t, volume, expected volume, negative, expected negative]
+        self._span = max(1, min(60, round(float(params["sustain_seconds"]) / self.window_seconds)))
+        self._counts: list[list[float | None]] = []
         per_day = _DAY / self.window_seconds
         self._peak_rate = 1.0 - 0.5 ** (_DAY / float(params["burst_halflife_seconds"]))
         self._peak_reference = NormalDist().inv_cdf((per_day - 0.375) / (per_day + 0.25)) if per_day > 1 else 0.0
@@ -272,8 +276,11 @@ class CrisisDetector:
         if tone is not None and negative_base is not None and negative_base.n >= self._warm_windows:
             gate = _clip01((tone - 1.0) / 2.0)
             negative_score = _score(z.get("negative", 0.0)) * gate
-            activity_score = min(score * gate, math.nextafter(self.critical_threshold, 0.0))
+            activity_score = min(score * gate, self._below_critical)
             score = max(negative_score, activity_score)
+        sustained = self._sustained(x, t)
+        if sustained > score:
+            score = sustained
         raw = _z_of(score)
         self._cache = (t, _key(x), raw)
         calibrated = raw
@@ -285,6 +292,53 @@ class CrisisDetector:
             score = _score(calibrated)
         return Assessment(score, self.threshold, self.critical_threshold, signals=signals,
                           reasons=self._reasons(signals))
+
+    def _sustained(self, x: dict[str, float | None], t: float) -> float:
+        """The score of the last ``sustain_seconds`` taken together (a slow build), kept below critical.
+
+        Counts are summed over the span and compared with the summed expectations; the overdispersion is not
+        divided by the span (bursts are correlated in time), so the gain is in the Poisson part only: small,
+        steadily raised counts become significant, bursty large counts do not.
+        """
+        span = self._span
+        counts = self._counts
+        volume = _number(x, "volume")
+        base = self._baselines.get("volume")
+        if span < 2 or volume is None or base is None or len(counts) < span - 1:
+            return 0.0
+        if abs(t - counts[-1][0] - self.window_seconds) > 0.5 * self.window_seconds:
+            return 0.0
+        window = counts[1 - span:]
+        now_expected = base.expected(t)
+        if volume <= now_expected:
+            return 0.0  # a build that has stopped is not building
+        # the window with the largest excess is left out: a sustained rise must not rest on a single window
+        spike = max(range(span), key=lambda i: volume - now_expected if i == span - 1
+                    else window[i][1] - window[i][2])
+        total = volume + sum(entry[1] for entry in window)
+        expected = now_expected + sum(entry[2] for entry in window)
+        if spike == span - 1:
+            total, expected = total - volume, expected - now_expected
+        else:
+            total, expected = total - window[spike][1], expected - window[spike][2]
+        if total < self.min_count:
+            return 0.0
+        score = _score(count_z(total, expected, base.extra_variance))
+        negative = _number(x, "negative")
+        negative_base = self._baselines.get("negative")
+        if negative is None or negative_base is None or negative_base.n < self._warm_windows:
+            return min(score, self._below_critical)  # no sentiment: volume alone
+        if any(entry[3] is None for entry in window) or not self._share.n:
+            return 0.0
+        rows = [(volume, negative, negative_base.expected(t)), *((e[1], e[3], e[4]) for e in window)]
+        del rows[0 if spike == span - 1 else spike + 1]
+        negatives = sum(row[1] for row in rows)
+        z_negative = count_z(negatives, sum(row[2] for row in rows),
+                             negative_base.extra_variance) if negatives >= self.min_count else 0.0
+        p = min(max(self._share.mean, 0.01), 0.99)
+        tone = self._share.z(negatives / total, p * (1.0 - p) / total, _MIN_SHARE_VARIANCE) if total else 0.0
+        gate = _clip01((tone - 1.0) / 2.0)
+        return min(max(_score(z_negative), score) * gate, self._below_critical)
 
     def _tone(self, x: dict[str, float | None], z: dict[str, float], signals: dict[str, dict]) -> float | None:
         """How much worse than usual the tone is, in sigma (None without sentiment)."""
@@ -326,6 +380,7 @@ class CrisisDetector:
                 cache = self._cache
             raw = cache[2] if cache is not None else None
         volume = _number(x, "volume")
+        self._remember_counts(x, t)
         for name in ("volume", "negative", "authors", "reach"):
             value = _number(x, name)
             if value is None:
@@ -355,6 +410,28 @@ class CrisisDetector:
         if raw is not None:
             self._learn_peak(raw, t)
         self._n += 1
+
+    def _remember_counts(self, x: dict[str, float | None], t: float) -> None:
+        """Keep the last ``span - 1`` learned windows' counts and expectations, if contiguous."""
+        if self._span < 2:
+            return
+        volume = _number(x, "volume")
+        base = self._baselines.get("volume")
+        counts = self._counts
+        if volume is None or base is None or base.n == 0:
+            counts.clear()
+            return
+        if counts and abs(t - counts[-1][0] - self.window_seconds) > 0.5 * self.window_seconds:
+            counts.clear()
+        negative = _number(x, "negative")
+        negative_base = self._baselines.get("negative")
+        if negative is None or negative_base is None or negative_base.n == 0:
+            entry = [t, volume, base.expected(t), None, None]
+        else:
+            entry = [t, volume, base.expected(t), negative, negative_base.expected(t)]
+        counts.append(entry)
+        if len(counts) >= self._span:
+            del counts[0]
 
     def _learn_peak(self, raw: float, t: float) -> None:
         """Track the typical daily peak of the raw z (block maxima), the subject's usual burstiness."""
@@ -393,6 +470,7 @@ class CrisisDetector:
             "recent_y": list(self._recent_y),
             "recent_r": list(self._recent_r),
             "last_t": self._last_t,
+            "counts": [list(entry) for entry in self._counts],
             "peak": [self._day, self._day_max, self._day_windows, self._peak, self._peak_days],
         }
 
@@ -414,6 +492,7 @@ class CrisisDetector:
         detector._day_max, detector._day_windows = float(day_max), int(day_windows)
         detector._peak, detector._peak_days = float(peak), int(peak_days)
         detector._last_t = None if d["last_t"] is None else float(d["last_t"])
+        detector._counts = [[None if v is None else float(v) for v in entry] for entry in d["counts"]]
         return detector
 
 

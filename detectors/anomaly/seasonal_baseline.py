@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["SeasonalBaseline"]
+__all__ = ["SeasonalBaseline", "count_z"]
 
 _HOUR = 3600.0
 _DAY = 86_400.0
@@ -17,6 +17,27 @@ _MAX_BUCKET_COUNT = 1_000_000
 def _rate(step: float, halflife: float) -> float:
     """Exponential forgetting rate per step for a half-life in the same unit."""
     return 1.0 - 0.5 ** (step / halflife)
+
+
+def count_z(observed: float, expected: float, extra_variance: float) -> float:
+    """How many standard deviations a count sits above its expectation, under Poisson noise plus log-normal
+    overdispersion of variance ``extra_variance``.
+
+    Blends the log-space z (right for large, bursty counts) with the Anscombe square-root z (right for small,
+    Poisson counts) in proportion to the Poisson share of the log-space variance.
+
+    >>> count_z(16.0, 2.0, 0.01) > 4 > count_z(4.0, 2.0, 0.01)
+    True
+    >>> count_z(500.0, 100.0, 0.09) < count_z(500.0, 100.0, 0.01)
+    True
+    """
+    poisson = (expected + 0.25) / ((expected + 1.0) * (expected + 1.0))
+    variance = extra_variance + poisson
+    z_log = (math.log1p(observed) - math.log1p(expected)) / math.sqrt(variance)
+    z_sqrt = 2.0 * (math.sqrt(observed + 0.375) - math.sqrt(expected + 0.375)) / math.sqrt(
+        1.0 + extra_variance * expected)
+    share = poisson / variance
+    return share * z_sqrt + (1.0 - share) * z_log
 
 
 class SeasonalBaseline:
@@ -104,6 +125,7 @@ class SeasonalBaseline:
         self.n = 0
         self.level = 0.0
         self.variance = _INITIAL_VARIANCE
+        self.variance_n = 0
         self.season = [0.0] * _BUCKETS if seasonal else []
         self.season_n = [0] * _BUCKETS if seasonal else []
 
@@ -122,10 +144,18 @@ class SeasonalBaseline:
             return self.season[bucket - 24]
         return self.season[bucket] if self.season_n[bucket] else 0.0
 
+    def _seasonal(self, t: float) -> tuple[float, int]:
+        """The seasonal offset at ``t`` (the window's middle) and its bucket."""
+        bucket = self._bucket(t + 0.5 * self.window_seconds)
+        return self._offset_of(bucket), bucket
+
     def _moments(self, t: float) -> tuple[float, float, int]:
         """Expected log value, its noise variance and the bucket of time ``t``."""
-        bucket = self._bucket(t) if self.seasonal else -1
-        mu = self.level + (self._offset_of(bucket) if bucket >= 0 else 0.0)
+        if self.seasonal:
+            offset, bucket = self._seasonal(t)
+        else:
+            offset, bucket = 0.0, -1
+        mu = self.level + offset
         if mu < 0.0:
             mu = 0.0
         variance = self.variance if self.variance > self.min_variance else self.min_variance
@@ -146,14 +176,14 @@ class SeasonalBaseline:
         x = x if x > 0.0 else 0.0
         sd = math.sqrt(variance)
         r = math.log1p(x) - mu
-        z = r / sd
         if not self.count:
-            return z, r, sd
-        extra = self.variance if self.variance > self.min_variance else self.min_variance
-        poisson_share = (variance - extra) / variance
-        expected = math.expm1(mu)
-        z_sqrt = 2.0 * (math.sqrt(x + 0.375) - math.sqrt(expected + 0.375)) / math.sqrt(1.0 + extra * expected)
-        return poisson_share * z_sqrt + (1.0 - poisson_share) * z, r, sd
+            return r / sd, r, sd
+        return count_z(x, math.expm1(mu), self.extra_variance), r, sd
+
+    @property
+    def extra_variance(self) -> float:
+        """The learned log-space noise variance beyond Poisson noise (floored at ``min_variance``)."""
+        return self.variance if self.variance > self.min_variance else self.min_variance
 
     def score_one(self, x: float, t: float) -> float:
         """How many standard deviations ``x`` sits above its expectation at ``t`` (negative below).
@@ -171,7 +201,7 @@ class SeasonalBaseline:
             self.level = y
             self.n = 1
             if self.seasonal:
-                self.season_n[self._bucket(t)] = 1
+                self.season_n[self._bucket(t + 0.5 * self.window_seconds)] = 1
             return
         mu, variance, bucket = self._moments(t)
         r = y - mu
@@ -180,18 +210,22 @@ class SeasonalBaseline:
             limit = self.clip_sigma * math.sqrt(variance)
             r = limit if r > limit else -limit if r < -limit else r
         self.n += 1
-        warm = 1.0 / self.n
-        noise = variance - (self.variance if self.variance > self.min_variance else self.min_variance)
-        v_rate = self._variance_rate if self._variance_rate > warm else warm
-        self.variance += v_rate * (r * r - noise - self.variance)
         clipped = mu + r
-        if bucket < 0:
+        if established:
+            # an unestablished hour cannot tell level from season, nor measure noise: it only learns its offset
+            self.variance_n += 1
+            warm = 1.0 / self.variance_n
+            noise = variance - self.extra_variance
+            v_rate = self._variance_rate if self._variance_rate > warm else warm
+            self.variance += v_rate * (r * r - noise - self.variance)
+            warm = 1.0 / self.n
             rate = self._level_rate if self._level_rate > warm else warm
-            self.level += rate * (clipped - self.level)
+            offset = self._seasonal(t)[0] if bucket >= 0 else 0.0
+            self.level += rate * (clipped - offset - self.level)
+        elif bucket < 0:
+            self.level += (clipped - self.level) / self.n
+        if bucket < 0:
             return
-        offset = self._offset_of(bucket)
-        rate = self._level_rate if self._level_rate > warm else warm
-        self.level += rate * (clipped - offset - self.level)
         seen = self.season_n[bucket]
         if seen < _MAX_BUCKET_COUNT:
             seen += 1
@@ -226,6 +260,7 @@ class SeasonalBaseline:
             "n": self.n,
             "level": self.level,
             "variance": self.variance,
+            "variance_n": self.variance_n,
             "season": list(self.season),
             "season_n": list(self.season_n),
         }
@@ -245,6 +280,7 @@ class SeasonalBaseline:
         base.n = int(d["n"])
         base.level = float(d["level"])
         base.variance = float(d["variance"])
+        base.variance_n = int(d["variance_n"])
         if base.seasonal:
             if len(d["season"]) != _BUCKETS or len(d["season_n"]) != _BUCKETS:
                 raise ValueError("SeasonalBaseline state has the wrong number of buckets")

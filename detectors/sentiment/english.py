@@ -27,15 +27,30 @@ _NEGATE = frozenset(vader.NEGATE)
 
 
 class _QuickerAnalyzer(SentimentIntensityAnalyzer):
-    """VADER 3.3.2 with identical scores, minus its hot spot: for every sentiment word, its negation and idiom
-    checks lower-case the whole post again and scan the negation list linearly. Here the lower-cased words
-    are computed once per post and negations are a set lookup."""
+    """VADER 3.3.2 with identical scores, minus its hot spots: it spells out emoji one character at a time
+    (skipped here for ASCII text, which holds none), and for every sentiment word its negation and idiom
+    checks lower-case the whole post again and scan the negation list linearly (here the lower-cased words
+    are computed once per post and negations are a set lookup). ``tests/.../test_sentiment_english.py``
+    checks the scores against VADER's own."""
 
     _lowered: tuple[list[str], list[str]] | None = None
 
     def polarity_scores(self, text: str) -> dict[str, float]:
         self._lowered = None
-        return super().polarity_scores(text)
+        if not text.isascii():  # VADER first spells emoji out, character by character; none is ASCII
+            return super().polarity_scores(text)
+        sentitext = vader.SentiText(text.strip())
+        words = sentitext.words_and_emoticons
+        sentiments: list[float] = []
+        for i, item in enumerate(words):
+            lowered = item.lower()
+            kind_of = lowered == "kind" and i < len(words) - 1 and words[i + 1].lower() == "of"
+            if lowered in vader.BOOSTER_DICT or kind_of:
+                sentiments.append(0)
+                continue
+            sentiments = self.sentiment_valence(0, sentitext, item, i, sentiments)
+        sentiments = self._but_check(words, sentiments)
+        return self.score_valence(sentiments, text.strip())
 
     def _lower(self, words: list[str]) -> list[str]:
         cached = self._lowered

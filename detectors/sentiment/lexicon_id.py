@@ -29,7 +29,8 @@ __all__ = ["IndonesianLexicon"]
 def _split(words: str) -> list[str]:
     return words.split()
 
-#: Version of the word list and rules; saved models record it.
+#: Version of the word list and rules. Saved models record it and are refused by another version (their
+#: weights were learned on top of these scores), so bump it with any change to the words or the rules.
 LEXICON_VERSION = 1
 
 
@@ -55,7 +56,8 @@ VALENCE: dict[str, float] = _words(
                 andalan terpercaya ramah_anak terharu salut apresiasi gembira ceria bersyukur pintar cerdas bijak
                 jenius canggih inovatif kualitas_bagus top menawan spesial special bersahabat memanjakan lega
                 puas_banget dijamin terjamin rapih berkelas""",
-        1.5: """maju senyum tersenyum rezeki subhanallah masyaallah baik lumayan cukup_baik cukup_enak cocok pas_di_lidah sesuai setuju mendukung dukung semangat
+        1.5: """maju senyum tersenyum rezeki subhanallah masyaallah
+                baik lumayan cukup_baik cukup_enak cocok pas_di_lidah sesuai setuju mendukung dukung semangat
                 selamat sehat semoga harap damai tenang sabar peduli perhatian adil sopan santai hangat akrab
                 terkenal populer favorit_saya sedap manis lembut tepat_waktu tepat gratis diskon promo bonus
                 untung bantu bagusan mending lebih_baik berkah percaya yakin setia rindu kangen sayang mendingan
@@ -87,7 +89,8 @@ VALENCE: dict[str, float] = _words(
                  kecolongan dibohongi ditipu diabaikan dicuekin php lebay alay norak mengerikan ngeri seram
                  bencana musibah tragis duka berduka wafat meninggal tewas korban darurat bahaya berbahaya
                  ancaman tersangka ditangkap demo kerusuhan ricuh bentrok""",
-        -3.2: """koruptor teroris bangke kontol jancok jancuk terburuk terparah terjelek paling_buruk sangat_kecewa kecewa_berat nyesel_banget kapok zonk
+        -3.2: """koruptor teroris bangke kontol jancok jancuk
+                 terburuk terparah terjelek paling_buruk sangat_kecewa kecewa_berat nyesel_banget kapok zonk
                  bangkrut penipu bajingan keparat babi setan iblis laknat biadab najis menjijikkan mengerikan_sekali
                  kebakaran ledakan pembunuhan teror""",
     }
@@ -152,12 +155,15 @@ _PREFIXES = ("meng", "meny", "mem", "men", "me", "peng", "peny", "pem", "pen", "
 _NASAL_ROOTS = {"meny": "s", "peny": "s", "ny": "s", "mem": "p", "pem": "p", "men": "t", "pen": "t",
                 "meng": "k", "peng": "k", "ng": "k"}
 
+#: First words of the two-word phrases in ``VALENCE``.
+_PHRASE_HEADS = frozenset(key.split("_")[0] for key in VALENCE if "_" in key)
 _NEGATION_SCALAR = -0.74
 _ALPHA = 15.0
 
 
 def _squeeze(word: str) -> str:
-    """Shrink runs of three or more letters to one (``mantappp`` -> ``mantap``)."""
+    """Undo stretched spelling: a word with a run of three or more equal letters is written with every
+    repeated letter single (``mantappp`` -> ``mantap``, ``baguuusss`` -> ``bagus``); other words are kept."""
     out: list[str] = []
     for char in word:
         if len(out) >= 2 and out[-1] == char and out[-2] == char:
@@ -276,7 +282,7 @@ class IndonesianLexicon:
                 skip_next = False
                 continue
             valence = 0.0
-            if i + 1 < n:
+            if i + 1 < n and word in _PHRASE_HEADS:
                 phrase = VALENCE.get(f"{word}_{words[i + 1]}")
                 if phrase is not None:
                     valence, skip_next = phrase, True

@@ -20,6 +20,8 @@ from typing import Any
 __all__ = ["HashedLogisticRegression"]
 
 FORMAT_VERSION = 1
+#: Feature names whose bucket is remembered, so frequent words are not hashed again on every post.
+_BUCKET_CACHE_SIZE = 1 << 17
 
 
 class HashedLogisticRegression:
@@ -77,6 +79,7 @@ class HashedLogisticRegression:
         self.l2 = l2
         self._mask = (1 << n_bits) - 1
         self._index = {label: k for k, label in enumerate(self.classes)}
+        self._buckets: dict[str, int] = {}
         self._weights: dict[int, list[float]] = {}
         self._sq_grads: dict[int, float] = {}
         self._bias = [0.0] * len(self.classes)
@@ -84,17 +87,35 @@ class HashedLogisticRegression:
         self.n_learned = 0
 
     def _hash(self, x: dict[str, float]) -> list[tuple[int, float]]:
-        mask, crc = self._mask, zlib.crc32
-        return [(crc(name.encode()) & mask, value) for name, value in x.items() if value]
+        buckets, mask = self._buckets, self._mask
+        hashed = []
+        for name, value in x.items():
+            if not value:
+                continue
+            bucket = buckets.get(name)
+            if bucket is None:
+                bucket = zlib.crc32(name.encode()) & mask
+                if len(buckets) < _BUCKET_CACHE_SIZE:
+                    buckets[name] = bucket
+            hashed.append((bucket, value))
+        return hashed
 
     def _logits(self, hashed: list[tuple[int, float]], offset: Sequence[float] | None) -> list[float]:
         logits = list(self._bias) if offset is None else [b + o for b, o in zip(self._bias, offset, strict=True)]
-        weights = self._weights
-        n = len(logits)
+        get = self._weights.get
+        if len(logits) == 3:  # the sentiment case, unrolled: this loop is most of the cost of a prediction
+            z0, z1, z2 = logits
+            for bucket, value in hashed:
+                w = get(bucket)
+                if w is not None:
+                    z0 += w[0] * value
+                    z1 += w[1] * value
+                    z2 += w[2] * value
+            return [z0, z1, z2]
         for bucket, value in hashed:
-            w = weights.get(bucket)
+            w = get(bucket)
             if w is not None:
-                for k in range(n):
+                for k in range(len(logits)):
                     logits[k] += w[k] * value
         return logits
 
@@ -105,14 +126,31 @@ class HashedLogisticRegression:
         total = sum(exps)
         return [e / total for e in exps]
 
+    def _predict_logits(self, x: dict[str, float], offset: Sequence[float] | None) -> list[float]:
+        """``_logits(_hash(x), offset)`` in one loop, for the prediction path."""
+        if len(self.classes) != 3:
+            return self._logits(self._hash(x), offset)
+        z0, z1, z2 = self._bias if offset is None else [b + o for b, o in zip(self._bias, offset, strict=True)]
+        buckets, get, mask, crc = self._buckets, self._weights.get, self._mask, zlib.crc32
+        for name, value in x.items():
+            bucket = buckets.get(name)
+            if bucket is None:
+                bucket = crc(name.encode()) & mask
+            w = get(bucket)
+            if w is not None:
+                z0 += w[0] * value
+                z1 += w[1] * value
+                z2 += w[2] * value
+        return [z0, z1, z2]
+
     def predict_proba_one(self, x: dict[str, float], offset: Sequence[float] | None = None) -> dict[str, float]:
         """Probability of each class given features ``x`` (name -> value) and optional fixed logits."""
-        probas = self._softmax(self._logits(self._hash(x), offset))
+        probas = self._softmax(self._predict_logits(x, offset))
         return dict(zip(self.classes, probas, strict=True))
 
     def predict_one(self, x: dict[str, float], offset: Sequence[float] | None = None) -> str:
         """The most probable class (the first in ``classes`` on a tie)."""
-        logits = self._logits(self._hash(x), offset)
+        logits = self._predict_logits(x, offset)
         return self.classes[logits.index(max(logits))]
 
     def learn_one(self, x: dict[str, float], y: str, offset: Sequence[float] | None = None) -> None:

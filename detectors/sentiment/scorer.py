@@ -39,6 +39,7 @@ __all__ = ["LABELS", "IncompatibleModelError", "Sentiment", "SentimentScorer"]
 
 LABELS = ("negative", "neutral", "positive")
 FORMAT = "siaga.sentiment"
+#: Bump when the features, their hashing, the prior or ``THRESHOLDS`` change: saved weights would be misread.
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 STATE = "state.json"
@@ -46,6 +47,7 @@ STATE = "state.json"
 MODEL_LANGUAGES = ("id", "en")
 #: (positive threshold, negative threshold) on the rules' compound score, per language. Neutral posts often
 #: carry mild courtesy words ("please", "enjoy", "terima kasih") but rarely negative ones, hence the asymmetry.
+#: Chosen on the NusaX *train* files (macro-F1), never on the validation files that are reported.
 THRESHOLDS = {"id": (0.4, 0.05), "en": (0.5, 0.05)}
 
 
@@ -163,7 +165,10 @@ class SentimentScorer:
         _, model_lang, x, prior = self._analyse(text)
         self._models[model_lang].learn_one(x, label, prior)
 
-    predict_one = score
+    def predict_one(self, text: str) -> str:
+        """The post's label (``score(text).label``)."""
+        return self.score(text).label
+
     learn_one = learn
 
     @property

@@ -39,6 +39,12 @@ __all__ = ["SubjectStage", "attach_subject_agent"]
 logger = logging.getLogger(__name__)
 
 STATE_VERSION = 1
+#: Mentions read per batch, and the longest a partial batch waits (acks stay manual, per window).
+BATCH_SIZE = 500
+BATCH_SECONDS = 0.05
+#: Checkpoints are coalesced to at most one per this many seconds of wall clock (windows closing faster than
+#: that, as in a replay of history, share one checkpoint; live, every window close is checkpointed).
+CHECKPOINT_SECONDS = 0.5
 
 
 @dataclass
@@ -51,6 +57,8 @@ class PartitionClock:
     closing_ingested_at: float | None = None
     held: list[tuple[float, Any]] = field(default_factory=list)
     dirty: set[str] = field(default_factory=set)
+    checkpoint_due: bool = False
+    last_checkpoint: float = 0.0
 
 
 class SubjectStage:
@@ -101,21 +109,25 @@ class SubjectStage:
         if boundary > clock.swept:
             clock.swept = boundary
             await self._sweep(partition, clock, clock.watermark)
+            clock.checkpoint_due = True
+        if clock.checkpoint_due and time.monotonic() - clock.last_checkpoint >= CHECKPOINT_SECONDS:
             await self._checkpoint(partition, clock)
 
-    async def close_idle_partitions(self) -> None:
-        """Move the watermark of every quiet partition on with the wall clock (called by a timer)."""
+    async def on_timer(self) -> None:
+        """Close windows of quiet partitions and write checkpoints that are due (called every second)."""
         now = time.time()
         for partition, clock in list(self.clocks.items()):
             idle = now - clock.last_arrival
-            if math.isinf(clock.watermark) or idle < self.idle_close_seconds:
-                continue
-            watermark = clock.watermark + idle
-            boundary = closable_index(watermark, self.window_seconds, self.allowed_lateness)
-            if boundary > clock.swept:
-                clock.swept = boundary
-                clock.closing_ingested_at = None
-                await self._sweep(partition, clock, watermark)
+            if not math.isinf(clock.watermark) and idle >= self.idle_close_seconds:
+                watermark = clock.watermark + idle
+                boundary = closable_index(watermark, self.window_seconds, self.allowed_lateness)
+                if boundary > clock.swept:
+                    clock.swept = boundary
+                    clock.closing_ingested_at = None
+                    await self._sweep(partition, clock, watermark)
+                    clock.checkpoint_due = True
+            if clock.checkpoint_due:
+                await self._checkpoint(partition, clock)
 
     def revoke(self, partitions: set[int]) -> None:
         """Forget the trackers of partitions moved to another worker (it restores them from the table)."""
@@ -207,6 +219,8 @@ class SubjectStage:
 
     async def _checkpoint(self, partition: int, clock: PartitionClock) -> None:
         """Write changed trackers to the table, flush, then ack every mention whose window is final."""
+        clock.checkpoint_due = False
+        clock.last_checkpoint = time.monotonic()
         table = self.streams.subject_state
         for subject_id in sorted(clock.dirty):
             state = {"version": STATE_VERSION, "partition": partition,
@@ -236,12 +250,13 @@ def attach_subject_agent(streams: Streams, stage: SubjectStage) -> None:
     async def subjects(stream):  # type: ignore[no-untyped-def]
         manual = stream.noack()
         stage.ack = manual.ack
-        async for event in manual.events():
-            await stage.process(event)
+        async for batch in manual.take_events(BATCH_SIZE, within=BATCH_SECONDS):
+            for event in batch:
+                await stage.process(event)
 
     @streams.app.timer(interval=1.0)
     async def close_idle() -> None:
-        await stage.close_idle_partitions()
+        await stage.on_timer()
 
     @streams.app.on_partitions_revoked.connect
     async def on_revoked(app: Any, revoked: set[Any], **_: Any) -> None:

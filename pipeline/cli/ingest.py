@@ -59,3 +59,14 @@ def ingest_file(paths: tuple[Path, ...], format_name: str, follow: bool, dry_run
     click.echo(publisher.summary.render())
     if publisher.summary.failed:
         raise SystemExit(1)
+
+
+def _attach_sources() -> None:
+    """Add the network sources (webhook, mastodon, bluesky, reddit, rss) as ``siaga ingest`` subcommands."""
+    from pipeline.cli.ingest_sources import COMMANDS
+
+    for command in COMMANDS:
+        ingest.add_command(command)
+
+
+_attach_sources()

@@ -32,7 +32,8 @@ class PostSink(Protocol):
 
     def publish(self, post: Post, now: float | None = None) -> bool: ...
 
-    def reject(self, original: bytes, error: SchemaError, origin: dict[str, Any], now: float | None = None) -> None: ...
+    def reject(self, original: bytes, error: SchemaError, origin: dict[str, Any], now: float | None = None,
+               size: int | None = None) -> None: ...
 
 
 class DryRunSink:
@@ -56,9 +57,11 @@ class DryRunSink:
         self.out.write(post.to_json().decode() + "\n")
         return True
 
-    def reject(self, original: bytes, error: SchemaError, origin: dict[str, Any], now: float | None = None) -> None:
+    def reject(self, original: bytes, error: SchemaError, origin: dict[str, Any], now: float | None = None,
+               size: int | None = None) -> None:
         self.summary.rejected[error.reason] += 1
-        self.err.write(dead_letter_record(original, error, "dry-run", origin, now or time.time()).decode() + "\n")
+        record = dead_letter_record(original, error, "dry-run", origin, now or time.time(), size)
+        self.err.write(record.decode() + "\n")
 
 
 def _parse_post(line: bytes) -> list[Post]:
@@ -99,7 +102,7 @@ def ingest_paths(paths: Iterable[Path], sink: PostSink, *, parse: Parser = _pars
                     if line.oversized:
                         error = SchemaError("", f"line is {line.size} bytes, over the {max_bytes} byte limit",
                                             "too_large")
-                        sink.reject(line.data, error, origin)
+                        sink.reject(line.data, error, origin, size=line.size)
                         continue
                     try:
                         posts = parse(line.data)

@@ -54,8 +54,15 @@ def read_lines(stream: BinaryIO, max_bytes: int = MAX_RECORD_BYTES, follow: bool
     number = 0
     kept = bytearray()
     size = 0
+    readline = stream.readline
     while True:
-        chunk = stream.readline(_CHUNK)
+        chunk = readline(_CHUNK)
+        if not size and chunk[-1:] == b"\n" and len(chunk) <= max_bytes:  # a whole line in one chunk: most lines
+            number += 1
+            data = chunk.rstrip(b"\r\n")
+            if data and not data.isspace():
+                yield Line(number=number, data=data, size=len(data))
+            continue
         if not chunk:
             if follow and not (stop is not None and getattr(stop, "is_set", lambda: False)()):
                 time.sleep(poll_seconds)

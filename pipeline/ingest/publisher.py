@@ -69,8 +69,10 @@ class IngestSummary:
 
 
 def dead_letter_record(original: bytes, error: SchemaError, source: str, origin: dict[str, Any],
-                       now: float) -> bytes:
+                       now: float, size: int | None = None) -> bytes:
     """The JSON value of one dead-letter record: why, where from, and the original bytes (up to a limit).
+
+    ``size`` is the original's full size when ``original`` holds only its start (an oversized line).
 
     >>> record = orjson.loads(dead_letter_record(b'{"id": 1', SchemaError("", "malformed JSON", "invalid_json"),
     ...                                          "file", {"file": "a.jsonl", "line": 3}, 0.0))
@@ -85,8 +87,8 @@ def dead_letter_record(original: bytes, error: SchemaError, source: str, origin:
         "source": source,
         "origin": origin,
         "rejected_at": format_time(now),
-        "original_size": len(original),
-        "truncated": len(original) > len(sample),
+        "original_size": max(len(original), size or 0),
+        "truncated": max(len(original), size or 0) > len(sample),
     }
     try:
         record["original"] = sample.decode("utf-8")
@@ -155,12 +157,16 @@ class PostPublisher:
         self._send(self.settings.topics.posts, post.id.encode(), post.to_json(), on_ack=self._published(post))
         return True
 
-    def reject(self, original: bytes, error: SchemaError, origin: dict[str, Any], now: float | None = None) -> None:
-        """Dead-letter ``original`` with the reason ``error`` gives and where it came from."""
+    def reject(self, original: bytes, error: SchemaError, origin: dict[str, Any], now: float | None = None,
+               size: int | None = None) -> None:
+        """Dead-letter ``original`` with the reason ``error`` gives and where it came from.
+
+        ``size`` is the full size of the input when ``original`` is only its start.
+        """
         now = time.time() if now is None else now
         self.summary.rejected[error.reason] += 1
         metrics.POSTS_REJECTED.labels(self.source, error.reason).inc()
-        value = dead_letter_record(original, error, self.source, origin, now)
+        value = dead_letter_record(original, error, self.source, origin, now, size)
         headers = [("reason", error.reason.encode()), ("source", self.source.encode())]
         self._send(self.settings.topics.posts_dlq, None, value, headers=headers)
 

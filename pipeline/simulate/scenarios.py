@@ -71,14 +71,16 @@ def episode_curve(kind: str, peak_rate: float, rng: random.Random, volume: float
     """Expected extra mentions per minute for an episode of ``kind``, and its seed phase length (hoax only).
 
     The peak is a multiple of the subject's ``peak_rate`` with a floor (scaled by ``volume``), so that a
-    crisis of a quiet subject is still loud.
+    crisis of a quiet subject still stands out, times a severity: crises range from faint (0.3) to loud (1.2),
+    benign bursts are always loud (0.8 to 1.3).
 
     >>> curve, _ = episode_curve("outage", 2.0, random.Random(0))
-    >>> bool(curve[:10].argmax() < 10 and curve.max() >= 25.0)
+    >>> bool(curve[:10].argmax() < 10 and curve.max() >= 0.3 * 25.0)
     True
     """
     multiple, floor, rise, plateau, decay, _ = _SHAPES[kind]
-    peak = max(multiple * peak_rate, floor * volume) * rng.uniform(0.8, 1.3)
+    severity = rng.uniform(0.3, 1.2) if kind in CRISIS_KINDS else rng.uniform(0.8, 1.3)
+    peak = max(multiple * peak_rate, floor * volume) * severity
     rise_n, plateau_n, decay_n = (rng.randint(*rise), rng.randint(*plateau), rng.randint(*decay))
     up = peak * (np.arange(1, rise_n + 1) / rise_n) ** (2.0 if kind == "product_defect" else 1.0)
     flat = peak * (1.0 + 0.1 * np.sin(np.arange(plateau_n) / 7.0))

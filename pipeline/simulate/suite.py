@@ -204,6 +204,7 @@ def _truth(spec: SuiteSpec, subjects: list[SimSubject], runs: list[_Run]) -> dic
             "start": format_time(spec.start + 60.0 * episode.start),
             "end": format_time(spec.start + 60.0 * episode.end),
             "peak": format_time(spec.start + 60.0 * (episode.start + int(np.argmax(episode.rates)))),
+            "peak_per_minute": round(float(episode.rates.max()), 1),
             "posts": run.posts,
             "authors": len(run.author_ids),
         }

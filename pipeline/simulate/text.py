@@ -3,7 +3,8 @@
 Templates use ``{b}`` for a reference to the subject (its name, handle or hashtag, so the watchlist matches),
 ``{t}`` for something of its category ("paket data", "bagasi") and ``{h}`` for its hashtag stem. Crisis text is
 plainly negative ("gak bisa login", "bocor", "penipuan", "worst service"); everyday text is mostly neutral or
-positive, with the ordinary complaints any brand gets.
+positive, with the ordinary complaints any brand gets. Benign bursts include slang that a naive lexicon reads as
+negative but that is praise in context ("anjir keren parah", "gila murah bgt").
 """
 
 from __future__ import annotations
@@ -149,6 +150,8 @@ BENIGN_TEXT: dict[str, tuple[Template, ...]] = {
         ("fitur baru {b} oke banget sih, cepet", "id"),
         ("{b} launch event seru, {t} nya keren", None),
         ("udah nyobain {t} terbaru dari {b}? bagus lho", "id"),
+        ("anjir {b} launching nya keren parah", "id"),
+        ("{b} sold out dalam 5 menit, gila", None),
     ),
     "sports_match": (
         ("nobar timnas disponsori {b} seru bgt", "id"),
@@ -157,6 +160,8 @@ BENIGN_TEXT: dict[str, tuple[Template, ...]] = {
         ("what a match! thanks {b} for the live screening", "en"),
         ("menang! promo {b} buat rayain kemenangan timnas", "id"),
         ("{b} nobar tonight, rame bgt suasananya", None),
+        ("GOL!!! anjir nobar {b} pecah bgt, seru", "id"),
+        ("tiket nobar {b} habis, telat dikit aja kehabisan", "id"),
     ),
     "viral_positive": (
         ("salut sama {b}, cs nya bantu nenek balikin dompet", "id"),
@@ -165,6 +170,8 @@ BENIGN_TEXT: dict[str, tuple[Template, ...]] = {
         ("{b} customer service is amazing, helped me in minutes", "en"),
         ("baru liat video {b} yang viral itu, keren bgt", "id"),
         ("makasih {b}, respon cepet dan ramah", "id"),
+        ("sumpah gila {b} baik bgt, terharu", "id"),
+        ("wkwk anjir {b} kocak bgt videonya", "id"),
     ),
     "holiday": (
         ("selamat hari raya dari {b}, mohon maaf lahir batin", "id"),
@@ -173,6 +180,8 @@ BENIGN_TEXT: dict[str, tuple[Template, ...]] = {
         ("THR cair, checkout {t} di {b} dulu", "id"),
         ("happy holidays from the {b} family", "en"),
         ("libur panjang, {t} {b} diskon gede", "id"),
+        ("promo {b} gila2an, murah parah", "id"),
+        ("ngantri dikit gpp, promo {b} worth it", None),
     ),
 }
 BENIGN_HASHTAGS: dict[str, tuple[str, ...]] = {

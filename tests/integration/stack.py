@@ -17,7 +17,9 @@ from pipeline.runner import WorkerProcess, metric_total
 from pipeline.topic_admin import create_topics
 from schemas.crisis_event import CrisisEvent
 
-__all__ = ["crisis_events", "ingest_file", "isolated_settings", "processed_posts", "read_topic", "start_worker", "wait_for"]
+__all__ = [
+    "crisis_events", "ingest_file", "isolated_settings", "processed_posts", "read_topic", "start_worker", "wait_for",
+]
 
 
 def isolated_settings(bootstrap: str, prefix: str, partitions: int = 1) -> Settings:

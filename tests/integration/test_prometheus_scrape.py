@@ -37,7 +37,7 @@ DASHBOARDS = sorted((REPO / "deploy" / "grafana" / "dashboards").glob("*.json"))
 CRISIS_SUBJECT, CRISIS_TEAM = "bank-nusantara", "customer-care"
 #: What the Grafana variables stand for in the queries below (the time range is the test's own length).
 VARIABLES = {"subject": CRISIS_SUBJECT, "signal": "volume", "__range": "10m", "__rate_interval": "5s"}
-TIMEOUT = 420.0
+TIMEOUT = 300.0
 
 pytestmark = pytest.mark.slow
 

@@ -1,0 +1,108 @@
+"""How fast ``siaga replay`` runs (file reading, validation, matching, windows, detectors), and memory per subject.
+
+Run: ``.venv/bin/python benchmarks/bench_replay.py [--suite DIR] [--posts N] [--runs 3]``. Without ``--suite`` it
+generates (once, then reuses) a simulated suite of 20 subjects over one week with ``siaga simulate``'s code, and
+replays its first ``--posts`` posts. Prints medians of ``--runs`` runs, per wall-clock second and per CPU second
+(the CPU figure is the steadier one on a shared machine). Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import gzip
+import statistics
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import orjson
+
+from pipeline.replay import ReplayResult, replay_files
+from pipeline.simulate import SuiteSpec, write_suite
+from schemas.watchlist import Watchlist, load_watchlist
+
+__all__ = ["main"]
+
+TARGET = 30_000
+
+
+def prepare(suite: Path | None, posts: int) -> tuple[Path, Watchlist]:
+    """The posts file to replay (the suite's first ``posts`` posts, uncompressed, cached) and its watchlist."""
+    if suite is None:
+        suite = Path(tempfile.gettempdir()) / "siaga-bench-replay-suite"
+        if not (suite / "truth.json").exists():
+            print(f"generating a 20-subject, 1-week suite in {suite} (about a minute)...", flush=True)
+            write_suite(suite, SuiteSpec(seed=1, subjects=20, weeks=1))
+    truth = orjson.loads((suite / "truth.json").read_bytes())
+    source = suite / truth["files"][0]
+    prefix = suite / f"bench-first-{posts}.jsonl"
+    if not prefix.exists():
+        opener = gzip.open if source.suffix == ".gz" else open
+        with opener(source, "rb") as lines, prefix.open("wb") as out:
+            for number, line in enumerate(lines):
+                if number >= posts:
+                    break
+                out.write(line)
+    return prefix, load_watchlist(suite / truth.get("watchlist", "watchlist.toml"))
+
+
+def timed(path: Path, watchlist: Watchlist, score_sentiment: bool) -> tuple[float, float, ReplayResult]:
+    """One replay: posts per wall-clock second, posts per CPU second, and the result."""
+    gc.collect()
+    cpu = time.process_time()
+    result = replay_files([path], watchlist, score_sentiment=score_sentiment)
+    cpu = time.process_time() - cpu
+    return result.posts_per_second, result.posts / cpu, result
+
+
+def throughput(label: str, path: Path, watchlist: Watchlist, score_sentiment: bool, runs: int) -> ReplayResult:
+    """Print the median throughput of ``runs`` replays; returns the last result."""
+    walls, cpus = [], []
+    for _ in range(runs):
+        wall, cpu, result = timed(path, watchlist, score_sentiment)
+        walls.append(wall)
+        cpus.append(cpu)
+    met = "met" if statistics.median(cpus) >= TARGET else "NOT met"
+    verdict = "" if score_sentiment else f"  (target {TARGET:,}: {met})"
+    print(f"{label:<22} {statistics.median(cpus):>8,.0f} posts/CPU-s  {statistics.median(walls):>8,.0f} posts/wall-s  "
+          f"median of {runs}; runs (CPU) {', '.join(f'{c:,.0f}' for c in cpus)}{verdict}")
+    return result
+
+
+def memory(path: Path, watchlist: Watchlist, result: ReplayResult) -> None:
+    """Heap held by the trackers after a replay (tracemalloc), and their serialized state, per subject."""
+    subjects = len(result.trackers)
+    sizes = sorted(len(orjson.dumps(tracker.to_dict())) for tracker in result.trackers.values())
+    gc.collect()
+    tracemalloc.start()
+    traced = replay_files([path], watchlist, score_sentiment=False)
+    gc.collect()
+    held = tracemalloc.get_traced_memory()[0]
+    traced.trackers.clear()
+    gc.collect()
+    freed = held - tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    print(f"memory per subject     {freed / subjects / 1024:>8,.1f} KiB heap (tracemalloc, {subjects} subjects)  "
+          f"state {statistics.median(sizes) / 1024:,.1f} KiB median, {sizes[-1] / 1024:,.1f} KiB max "
+          f"(orjson of tracker.to_dict())")
+
+
+def main() -> None:
+    """Parse arguments and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--suite", type=Path, default=None, help="A simulated suite (default: generate one).")
+    parser.add_argument("--posts", type=int, default=300_000, help="Replay the suite's first this many posts.")
+    parser.add_argument("--runs", type=int, default=3, help="Runs per figure; the median is printed.")
+    args = parser.parse_args()
+    path, watchlist = prepare(args.suite, args.posts)
+    result = throughput("sentiment excluded", path, watchlist, False, args.runs)
+    print(f"{'':<22} {result.posts:,} posts, {result.mentions:,} mentions, {len(result.trackers)} subjects, "
+          f"{sum(t.closed_windows for t in result.trackers.values()):,} windows closed, {len(result.events)} events")
+    throughput("sentiment included", path, watchlist, True, args.runs)
+    memory(path, watchlist, result)
+
+
+if __name__ == "__main__":
+    main()
