@@ -5,13 +5,54 @@ The same code runs in the Faust enrich agent and in the in-process replay, so bo
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from detectors.matching import SubjectMatcher
 from detectors.sentiment import SentimentScorer
 from schemas.mention import Mention, Sentiment
 from schemas.post import Post
 from schemas.watchlist import Watchlist
 
-__all__ = ["Enricher"]
+__all__ = ["Enricher", "RecentPosts"]
+
+#: Matched posts whose text a worker remembers, so a correction may name a post by its id alone.
+RECENT_POSTS = 100_000
+
+
+class RecentPosts:
+    """A bounded map of post id to text that forgets the least recently stored or read post first.
+
+    >>> recent = RecentPosts(capacity=2)
+    >>> recent.remember("x:1", "satu"); recent.remember("x:2", "dua")
+    >>> recent.text("x:1")
+    'satu'
+    >>> recent.remember("x:3", "tiga")
+    >>> recent.text("x:2") is None, len(recent)
+    (True, 2)
+    """
+
+    def __init__(self, capacity: int = RECENT_POSTS) -> None:
+        if capacity < 1:
+            raise ValueError(f"capacity must be at least 1, got {capacity}")
+        self.capacity = capacity
+        self._texts: OrderedDict[str, str] = OrderedDict()
+
+    def remember(self, post_id: str, text: str) -> None:
+        """Store ``text`` under ``post_id``, forgetting the oldest entry when full."""
+        self._texts[post_id] = text
+        self._texts.move_to_end(post_id)
+        if len(self._texts) > self.capacity:
+            self._texts.popitem(last=False)
+
+    def text(self, post_id: str) -> str | None:
+        """The text of ``post_id``, or None when it was never seen or has been forgotten."""
+        text = self._texts.get(post_id)
+        if text is not None:
+            self._texts.move_to_end(post_id)
+        return text
+
+    def __len__(self) -> int:
+        return len(self._texts)
 
 
 class Enricher:
@@ -25,20 +66,25 @@ class Enricher:
     ...             text="PLN padam lagi, kecewa banget")
     >>> [(m.subject_id, m.sentiment.label, m.lang) for m in enricher.enrich(post)]
     [('pln', 'negative', 'id')]
+    >>> enricher.recent_posts.text("x:1")
+    'PLN padam lagi, kecewa banget'
     """
 
     def __init__(self, watchlist: Watchlist, scorer: SentimentScorer | None = None, *,
-                 score_sentiment: bool = True) -> None:
+                 score_sentiment: bool = True, recent_posts: int = RECENT_POSTS) -> None:
         self.watchlist = watchlist
         self.matcher = SubjectMatcher(watchlist.subjects)
         self.score_sentiment = score_sentiment
         self.scorer = scorer if scorer is not None or not score_sentiment else SentimentScorer()
+        #: Matched posts' texts by id, for corrections that name a post by its id alone.
+        self.recent_posts = RecentPosts(recent_posts)
 
     def enrich(self, post: Post) -> list[Mention]:
         """Every mention ``post`` makes (none when it matches no subject)."""
         matches = self.matcher.match(post)
         if not matches:
             return []
+        self.recent_posts.remember(post.id, post.text)
         if self.scorer is None:
             return [Mention.from_post(post, match.subject_id, matched=match.matched, official=match.official)
                     for match in matches]

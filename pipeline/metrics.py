@@ -40,6 +40,7 @@ __all__ = [
     "POSTS_REJECTED",
     "POSTS_UNMATCHED",
     "SENTIMENT_FEEDBACK",
+    "SENTIMENT_FEEDBACK_REJECTED",
     "SIGNAL_EXPECTED",
     "SIGNAL_OBSERVED",
     "STATE_RECOVERY",
@@ -53,6 +54,7 @@ __all__ = [
     "WINDOW_NEGATIVE_RATIO",
     "WINDOW_REACH",
     "WINDOW_SENTIMENT",
+    "register_sentiment_feedback",
     "register_subjects",
     "serve_metrics",
 ]
@@ -101,6 +103,13 @@ POSTS_UNMATCHED = Counter("posts_unmatched", "Posts that matched no watched subj
 MENTIONS = Counter("mentions", "Mentions published, by subject.", ["subject"], namespace=NAMESPACE)
 SENTIMENT_FEEDBACK = Counter(
     "sentiment_feedback", "Sentiment corrections applied to the online models.", ["label"], namespace=NAMESPACE
+)
+#: Why a correction is skipped: a schema rejection reason, or ``unknown_post`` (an id without text that this
+#: worker has not enriched recently).
+FEEDBACK_REJECTION_REASONS: tuple[str, ...] = (*REJECTION_REASONS, "unknown_post")
+SENTIMENT_FEEDBACK_REJECTED = Counter(
+    "sentiment_feedback_rejected", "Sentiment corrections skipped because they were invalid or unresolvable.",
+    ["reason"], namespace=NAMESPACE,
 )
 
 # Worker: windows and detection --------------------------------------------------------------------------------------
@@ -189,6 +198,14 @@ def register_subjects(subjects: Iterable[Subject]) -> None:
             DETECTOR_STATE.labels(subject.id, state).set(1 if state == "warming_up" else 0)
         for severity in SEVERITIES:
             INCIDENT_OPEN.labels(subject.id, subject.team, severity).set(0)
+
+
+def register_sentiment_feedback() -> None:
+    """Create the sentiment-feedback series at zero."""
+    for label in ("negative", "neutral", "positive"):
+        SENTIMENT_FEEDBACK.labels(label)
+    for reason in FEEDBACK_REJECTION_REASONS:
+        SENTIMENT_FEEDBACK_REJECTED.labels(reason)
 
 
 def register_source(source: str) -> None:

@@ -10,6 +10,7 @@ import faust
 from detectors.sentiment import SentimentScorer
 from pipeline import metrics
 from pipeline.agents.enrich import attach_enrich_agent
+from pipeline.agents.feedback import attach_feedback_consumer
 from pipeline.agents.subjects import SubjectStage, attach_subject_agent
 from pipeline.app import Streams, create_app
 from pipeline.config import Settings
@@ -22,11 +23,13 @@ logger = logging.getLogger(__name__)
 
 
 def build_worker(settings: Settings) -> faust.App:
-    """The Faust app with the enrich and subject agents, the lag monitor and per-subject metrics at zero."""
+    """The Faust app: enrich and subject agents, the sentiment-feedback learner, lag monitor, subject metrics at 0."""
     watchlist = load_watchlist(settings.watchlist)
     scorer = SentimentScorer.from_model_dir(settings.sentiment_model_dir)
     streams = create_app(settings)
-    attach_enrich_agent(streams, Enricher(watchlist, scorer))
+    enricher = Enricher(watchlist, scorer)
+    attach_enrich_agent(streams, enricher)
+    attach_feedback_consumer(streams, enricher, settings)
     attach_subject_agent(streams, SubjectStage(streams, watchlist, settings))
     _attach_lag_monitor(streams, settings)
     metrics.register_subjects(watchlist.subjects)

@@ -22,7 +22,7 @@ PLATFORMS: frozenset[str] = frozenset(
 KINDS: frozenset[str] = frozenset({"post", "reply", "repost", "quote"})
 MAX_TEXT_CHARS = 65_536
 MAX_RECORD_BYTES = 1_048_576
-_ID_PATTERN = re.compile(r"^[a-z]+:.+$", re.DOTALL)
+_ID_PATTERN = re.compile(r"^[a-z]+:[^\s\x00-\x1f\x7f]+$")
 _FIELDS = frozenset(
     {"schema_version", "id", "platform", "url", "author", "text", "lang", "created_at", "ingested_at", "kind",
      "parent_id", "engagement", "hashtags", "mentions"}
@@ -145,8 +145,9 @@ class Post:
         check.no_extra_keys(record, _FIELDS, "")
         platform = check.choice(check.get(record, "platform", "platform"), "platform", PLATFORMS, "unknown_platform")
         post_id = check.string(check.get(record, "id", "id"), "id", 512)
-        if not _ID_PATTERN.match(post_id):
-            raise SchemaError("id", f"must look like '<platform>:<native id>', got {post_id[:64]!r}")
+        if not _ID_PATTERN.fullmatch(post_id):
+            raise SchemaError("id", f"must look like '<platform>:<native id>' with no spaces or control characters, "
+                                    f"got {post_id[:64]!r}")
         if not post_id.startswith(platform + ":"):
             raise SchemaError("id", f"must start with the platform, '{platform}:'")
         kind = check.choice(record.get("kind", "post"), "kind", KINDS)
@@ -219,7 +220,7 @@ def _plainly_valid(cls: type[Post], record: Any) -> Post | None:
         return None
     prefix = _PREFIXES.get(platform)
     if (prefix is None or type(post_id) is not str or not len(prefix) < len(post_id) <= 512
-            or not post_id.startswith(prefix)):
+            or not post_id.startswith(prefix) or not _ID_PATTERN.fullmatch(post_id)):
         return None
     kind, text, author = get("kind", "post"), get("text"), get("author")
     if type(kind) is not str or kind not in KINDS or type(text) is not str or len(text) > MAX_TEXT_CHARS:

@@ -5,6 +5,10 @@ such as the ``post_id`` of a correction, are ignored), so the corrections ``labe
 ``train``. ``--holdout FRACTION --seed N`` splits the rows of the given files (in the order given) the same
 way in ``train`` (which skips the held-out rows) and ``eval`` (which scores only them), so a model can be
 measured on rows it never saw.
+
+Running workers learn online from the corrections on ``siaga.sentiment-feedback`` (``schemas/sentiment_feedback``):
+``label`` without ``--from-file`` shows the most recent posts of ``siaga.posts`` and publishes each answer there,
+and ``feedback`` publishes one correction from a script.
 """
 
 from __future__ import annotations
@@ -12,16 +16,33 @@ from __future__ import annotations
 import logging
 import random
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import orjson
 
 from detectors.sentiment import LABELS, IncompatibleModelError, SentimentScorer
+from schemas.errors import SchemaError
+from schemas.sentiment_feedback import SentimentFeedback
 
-__all__ = ["evaluate_scorer", "holdout_split", "read_labelled", "run_labelling", "sentiment"]
+if TYPE_CHECKING:
+    from kafka import KafkaProducer
+
+    from detectors.matching import SubjectMatcher
+    from pipeline.config import Settings
+
+__all__ = [
+    "FeedbackPublisher",
+    "evaluate_scorer",
+    "holdout_split",
+    "read_labelled",
+    "read_recent_posts",
+    "run_labelling",
+    "sentiment",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -155,6 +176,10 @@ def _load_scorer(model_dir: str | None) -> SentimentScorer:
         raise click.ClickException(str(error)) from error
 
 
+def _ask(prompt: str) -> str:
+    return str(click.prompt(prompt, default="", show_default=False))
+
+
 def _read_posts(path: str) -> Iterator[tuple[str, str]]:
     with open(path, "rb") as handle:
         for number, line in enumerate(handle, 1):
@@ -227,27 +252,158 @@ def evaluate(files: tuple[str, ...], model_dir: str | None, holdout: float, seed
 
 @sentiment.command()
 @click.option("--from-file", "from_file", type=click.Path(exists=True, dir_okay=False),
-              help="Normalized posts to label, one {\"id\", \"text\"} object per line.")
-@click.option("--out", type=click.File("ab"), required=True,
-              help="Append corrections here as {\"post_id\", \"text\", \"label\"} lines (usable by train).")
+              help="Normalized posts to label, one {\"id\", \"text\"} object per line (default: recent posts "
+                   "from Kafka, with corrections published to the feedback topic).")
+@click.option("--out", type=click.File("ab"),
+              help="With --from-file: append corrections here as {\"post_id\", \"text\", \"label\"} lines "
+                   "(usable by train).")
+@click.option("--recent", type=click.IntRange(min=1), default=50, show_default=True,
+              help="Kafka: how many of the most recent posts to show, newest first.")
+@click.option("--subject", help="Kafka: only posts that mention this watchlist subject (its id).")
+@click.option("--watchlist", type=click.Path(exists=True, dir_okay=False, path_type=Path), envvar="SIAGA_WATCHLIST",
+              show_envvar=True, help="Kafka: the watchlist --subject is looked up in (default: the bundled example).")
+@click.option("--scan", type=click.IntRange(min=1), default=5000, show_default=True,
+              help="Kafka, with --subject: posts read back per partition to find --recent matching ones.")
+@click.option("--source", default="siaga-label", show_default=True, help="Kafka: who the corrections come from.")
 @_model_dir_option
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Stop after this many posts.")
-def label(from_file: str | None, out: Any, model_dir: str | None, limit: int | None) -> None:
+def label(from_file: str | None, out: Any, recent: int, subject: str | None, watchlist: Path | None, scan: int,
+          source: str, model_dir: str | None, limit: int | None) -> None:
     """Label recent posts from the terminal, to correct the sentiment models."""
-    if from_file is None:
-        raise click.UsageError("reading recent posts from Kafka is not wired yet: pass --from-file posts.jsonl")
-    posts: Iterable[tuple[str, str]] = _read_posts(from_file)
-    if limit is not None:
-        posts = (post for _, post in zip(range(limit), posts, strict=False))
+    if (from_file is None) != (out is None):
+        raise click.UsageError("--from-file and --out go together; without both, recent posts are read from Kafka "
+                               "and corrections are published to the sentiment feedback topic")
+    scorer = _load_scorer(model_dir)
+    if from_file is not None:
+        posts: Iterable[tuple[str, str]] = _read_posts(from_file)
+        if limit is not None:
+            posts = (post for _, post in zip(range(limit), posts, strict=False))
 
-    def sink(correction: dict[str, str]) -> None:
-        out.write(orjson.dumps(correction) + b"\n")
-        out.flush()
+        def sink(correction: dict[str, str]) -> None:
+            out.write(orjson.dumps(correction) + b"\n")
+            out.flush()
 
-    sent = run_labelling(posts, sink, _load_scorer(model_dir),
-                         ask=lambda prompt: click.prompt(prompt, default="", show_default=False),
-                         show=click.echo)
-    click.echo(f"{sent} corrections written to {out.name}", err=True)
+        sent = run_labelling(posts, sink, scorer, ask=_ask, show=click.echo)
+        click.echo(f"{sent} corrections written to {out.name}", err=True)
+        return
+
+    from pipeline.config import Settings
+
+    settings = Settings.from_env()
+    matcher = _subject_matcher(watchlist or settings.watchlist, subject) if subject else None
+    found = read_recent_posts(settings, recent, matcher=matcher, scan=scan if matcher else recent)
+    click.echo(f"{len(found)} recent posts from {settings.topics.posts}", err=True)
+    with FeedbackPublisher(settings) as publisher:
+        def publish(correction: dict[str, str]) -> None:
+            publisher.publish(SentimentFeedback(label=correction["label"], post_id=correction["post_id"],
+                                                text=correction["text"], source=source))
+
+        sent = run_labelling(found[:limit] if limit else found, publish, scorer, ask=_ask, show=click.echo)
+    click.echo(f"{sent} corrections published to {settings.topics.sentiment_feedback}", err=True)
+
+
+@sentiment.command()
+@click.option("--label", "label_", type=click.Choice(LABELS), required=True, help="The post's right sentiment.")
+@click.option("--text", help="The post's text (what the workers learn from).")
+@click.option("--post-id", help="The post's id; without --text, workers look its text up among recent posts.")
+@click.option("--source", default="cli", show_default=True, help="Who the correction comes from.")
+def feedback(label_: str, text: str | None, post_id: str | None, source: str) -> None:
+    """Publish one sentiment correction to the feedback topic, for running workers to learn from."""
+    from pipeline.config import Settings
+
+    try:
+        correction = SentimentFeedback(label=label_, post_id=post_id or None, text=text or None, source=source)
+    except SchemaError as error:
+        raise click.UsageError(f"{error}: pass --text, --post-id or both") from error
+    settings = Settings.from_env()
+    with FeedbackPublisher(settings) as publisher:
+        publisher.publish(correction)
+    click.echo(correction.to_json().decode())
+
+
+class FeedbackPublisher:
+    """Publish corrections to the sentiment feedback topic (kafka-python, ``acks=all``); a context manager."""
+
+    def __init__(self, settings: Settings, producer: KafkaProducer | None = None) -> None:
+        from kafka import KafkaProducer
+
+        self.topic = settings.topics.sentiment_feedback
+        self.published = 0
+        self._producer = producer or KafkaProducer(
+            client_id=f"{settings.app_id}-sentiment-feedback", acks="all", enable_idempotence=True,
+            max_block_ms=10_000, **settings.kafka.kafka_python())
+
+    def __enter__(self) -> FeedbackPublisher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def publish(self, correction: SentimentFeedback) -> None:
+        """Send one correction and wait until the cluster has it."""
+        key = correction.post_id.encode() if correction.post_id else None
+        self._producer.send(self.topic, key=key, value=correction.to_json()).get(timeout=30)
+        self.published += 1
+
+    def close(self) -> None:
+        """Flush and close the producer."""
+        self._producer.flush()
+        self._producer.close()
+
+
+def read_recent_posts(settings: Settings, count: int, *, matcher: SubjectMatcher | None = None,
+                      scan: int | None = None, timeout: float = 30.0) -> list[tuple[str, str]]:
+    """``(post id, text)`` of the ``count`` most recent posts (newest first by event time) on the posts topic.
+
+    Reads back ``scan`` records (default ``count``) from the end of every partition with a group-less
+    kafka-python consumer; when ``matcher`` is given, keeps only posts it matches. Invalid records are skipped.
+    """
+    from kafka import KafkaConsumer, TopicPartition
+
+    from schemas.post import Post
+
+    topic = settings.topics.posts
+    back = scan if scan is not None else count
+    consumer = KafkaConsumer(group_id=None, enable_auto_commit=False, **settings.kafka.kafka_python())
+    posts: dict[str, Post] = {}
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        if not partitions:
+            raise click.ClickException(f"topic {topic} does not exist on {settings.kafka.bootstrap_servers}")
+        consumer.assign(partitions)
+        ends = consumer.end_offsets(partitions)
+        starts = consumer.beginning_offsets(partitions)
+        pending = set()
+        for tp in partitions:
+            consumer.seek(tp, max(starts[tp], ends[tp] - back))
+            if ends[tp] > starts[tp]:
+                pending.add(tp)
+        deadline = time.monotonic() + timeout
+        while pending and time.monotonic() < deadline:
+            for tp, records in consumer.poll(timeout_ms=500).items():
+                for record in records:
+                    if record.offset >= ends[tp] - 1:
+                        pending.discard(tp)
+                    try:
+                        post = Post.from_json(record.value or b"")
+                    except SchemaError:
+                        continue
+                    if matcher is None or matcher.match(post):
+                        posts[post.id] = post
+    finally:
+        consumer.close()
+    newest = sorted(posts.values(), key=lambda post: post.created_at, reverse=True)[:count]
+    return [(post.id, post.text) for post in newest]
+
+
+def _subject_matcher(watchlist_path: Path, subject_id: str) -> SubjectMatcher:
+    from detectors.matching import SubjectMatcher
+    from schemas.watchlist import load_watchlist
+
+    subjects = [subject for subject in load_watchlist(watchlist_path).subjects if subject.id == subject_id]
+    if not subjects:
+        raise click.BadParameter(f"no subject {subject_id!r} in {watchlist_path}", param_hint="--subject")
+    return SubjectMatcher(subjects)
 
 
 @sentiment.command()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -13,6 +15,7 @@ from pipeline.cli.replay import format_summary, incidents
 from pipeline.demo_data import DemoScenario, write_demo_file
 from pipeline.replay import ReplayResult, replay_files
 from schemas.crisis_event import CrisisEvent
+from schemas.post import Post
 from schemas.watchlist import Watchlist, load_watchlist
 
 WATCHLIST = Path(__file__).resolve().parents[2] / "pipeline" / "data" / "watchlist.example.toml"
@@ -131,3 +134,33 @@ def test_format_summary_lists_counts_types_and_incidents() -> None:
 
 def test_format_summary_without_incidents() -> None:
     assert format_summary(ReplayResult()).splitlines()[-1] == "no incidents"
+
+
+_VALID = {"schema_version": 1, "id": "x:1", "platform": "x", "url": "https://x.com/u/status/1",
+          "author": {"id": "x:u1", "handle": "u1", "name": "U", "followers": 10, "verified": False},
+          "text": "BRImo error lagi", "lang": "id", "created_at": "2026-01-05T08:00:00+07:00", "ingested_at": None,
+          "kind": "reply", "parent_id": "x:0", "engagement": {"likes": 1, "reposts": 0, "replies": 2, "quotes": 0,
+                                                             "views": None}, "hashtags": ["BRI"], "mentions": []}
+_ODD_VALUES = [None, True, 1, 1.0, -1, "", "x", "x:", "news:1", "2026-01-05T01:00:00Z", "2026-01-05T01:00:00", [],
+               ["a"], [1], ["a" * 257], {}, {"id": "x:u"}, "a" * 600, "post", "quote"]
+
+
+def _outcome(build: Callable[[dict[str, Any]], Post], record: dict[str, Any]) -> Post | tuple[str, str]:
+    try:
+        return build(record)
+    except Exception as error:
+        return (type(error).__name__, str(error))
+
+
+def test_the_fast_post_path_builds_or_refuses_exactly_like_the_full_checks() -> None:
+    """``Post.from_dict`` takes a shortcut for plainly valid records; it must agree with the field-by-field checks."""
+    records = [dict(_VALID)]
+    for key in [*_VALID, "extra"]:
+        records.append({k: v for k, v in _VALID.items() if k != key})
+        records.extend({**_VALID, key: value} for value in _ODD_VALUES)
+    for key in [*_VALID["author"], "extra"]:
+        records.extend({**_VALID, "author": {**_VALID["author"], key: value}} for value in _ODD_VALUES)
+    for key in [*_VALID["engagement"], "extra"]:
+        records.extend({**_VALID, "engagement": {**_VALID["engagement"], key: value}} for value in _ODD_VALUES)
+    for record in records:
+        assert _outcome(Post.from_dict, record) == _outcome(Post._checked, record), record

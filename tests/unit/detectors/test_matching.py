@@ -1,0 +1,74 @@
+"""Subject matching: whole words, case and accents ignored, hashtags, handles, exclusions, official accounts."""
+
+from __future__ import annotations
+
+import pytest
+
+from detectors.matching import SubjectMatcher
+from schemas.post import Author, Post
+from schemas.watchlist import Subject
+
+SUBJECTS = [
+    Subject(id="bank-nusantara", name="Bank Nusantara", terms=("bank nusantara", "banknus"),
+            hashtags=("BankNusantara",), handles=("banknusantara",), official_handles=("banknusantara_cs",),
+            exclude=("nusantara fc",)),
+    Subject(id="pln", name="PLN", terms=("pln", "listrik padam")),
+    Subject(id="cafe", name="Café Ñusantara", terms=("café ñusantara",)),
+]
+MATCHER = SubjectMatcher(SUBJECTS)
+
+
+def _match(text: str, *, hashtags: tuple[str, ...] = (), mentions: tuple[str, ...] = (),
+           author: str | None = None) -> dict[str, tuple[str, ...]]:
+    post = Post(id="x:1", platform="x", author=Author(id="x:a", handle=author), text=text, created_at=0.0,
+                hashtags=hashtags, mentions=mentions)
+    return {match.subject_id: match.matched for match in MATCHER.match(post)}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("BANK NUSANTARA error lagi", {"bank-nusantara": ("bank nusantara",)}),
+        ("bank   nusantara, kenapa?", {"bank-nusantara": ("bank nusantara",)}),
+        ("banknusantara123 bukan", {}),
+        ("bankn bukan banknus.", {"bank-nusantara": ("banknus",)}),
+        ("Listrik padam, PLN!", {"pln": ("listrik padam", "pln")}),
+        ("plnku rusak", {}),
+        ("ngopi di cafe nusantara", {"cafe": ("cafe nusantara",)}),
+        ("CAFÉ ÑUSANTARA buka", {"cafe": ("cafe nusantara",)}),
+    ],
+)
+def test_terms_match_whole_words_ignoring_case_and_accents(text: str, expected: dict[str, tuple[str, ...]]) -> None:
+    assert _match(text) == expected
+
+
+def test_hashtags_and_handles_match_in_text_and_in_the_post_fields() -> None:
+    assert _match("kenapa #banknusantara down") == {"bank-nusantara": ("#banknusantara",)}
+    assert _match("tolong @BankNusantara") == {"bank-nusantara": ("@banknusantara",)}
+    assert _match("down lagi", hashtags=("BankNusantara",)) == {"bank-nusantara": ("#banknusantara",)}
+    assert _match("down lagi", mentions=("@banknusantara",)) == {"bank-nusantara": ("@banknusantara",)}
+    assert _match("#pln mati") == {"pln": ("pln",)}
+
+
+def test_one_post_can_mention_several_subjects() -> None:
+    assert set(_match("PLN padam, bank nusantara juga error")) == {"pln", "bank-nusantara"}
+
+
+def test_an_exclusion_vetoes_only_its_own_subject() -> None:
+    assert _match("Bank Nusantara sponsor Nusantara FC, PLN juga") == {"pln": ("pln",)}
+
+
+def test_posts_by_an_official_account_match_and_are_marked_official() -> None:
+    post = Post(id="x:2", platform="x", author=Author(id="x:cs", handle="@BankNusantara_CS"),
+                text="Mohon maaf atas gangguannya", created_at=0.0)
+    [match] = MATCHER.match(post)
+    assert (match.subject_id, match.official) == ("bank-nusantara", True)
+    assert not any(m.official for m in MATCHER.match(
+        Post(id="x:3", platform="x", author=Author(id="x:u"), text="bank nusantara", created_at=0.0)))
+
+
+def test_matching_cost_does_not_grow_with_the_watchlist() -> None:
+    many = [Subject(id=f"s{i}", name=f"S{i}", terms=(f"merek{i}", f"produk {i} baru")) for i in range(10_000)]
+    matcher = SubjectMatcher(many)
+    post = Post(id="x:9", platform="x", author=Author(id="u"), text="merek9999 dan produk 5 baru", created_at=0.0)
+    assert [m.subject_id for m in matcher.match(post)] == ["s5", "s9999"]
