@@ -12,7 +12,7 @@ from schemas import _checks as check
 from schemas.errors import SchemaError
 from schemas.times import format_time, parse_time
 
-__all__ = ["KINDS", "MAX_RECORD_BYTES", "MAX_TEXT_CHARS", "PLATFORMS", "Author", "Engagement", "Post"]
+__all__ = ["KINDS", "MAX_RECORD_BYTES", "MAX_TEXT_CHARS", "PLATFORMS", "Author", "Engagement", "Post", "check_post_id"]
 
 SCHEMA_VERSION = 1
 PLATFORMS: frozenset[str] = frozenset(
@@ -145,11 +145,7 @@ class Post:
         check.no_extra_keys(record, _FIELDS, "")
         platform = check.choice(check.get(record, "platform", "platform"), "platform", PLATFORMS, "unknown_platform")
         post_id = check.string(check.get(record, "id", "id"), "id", 512)
-        if not _ID_PATTERN.fullmatch(post_id):
-            raise SchemaError("id", f"must look like '<platform>:<native id>' with no spaces or control characters, "
-                                    f"got {post_id[:64]!r}")
-        if not post_id.startswith(platform + ":"):
-            raise SchemaError("id", f"must start with the platform, '{platform}:'")
+        check_post_id(post_id, platform)
         kind = check.choice(record.get("kind", "post"), "kind", KINDS)
         return cls(
             id=post_id,
@@ -267,6 +263,24 @@ def _plainly_valid(cls: type[Post], record: Any) -> Post | None:
     # positional, in field order (the record tests compare this path with the full checks)
     return cls(post_id, platform, Author(author_id, handle, name, followers, verified), text, created, url, lang,
                ingested, kind, parent_id, engagement, hashtags, mentions)
+
+
+def check_post_id(post_id: str, platform: str) -> str:
+    """``post_id`` when it reads ``<platform>:<native id>`` with no spaces or control characters.
+
+    >>> check_post_id("x:123", "x")
+    'x:123'
+    >>> check_post_id("x:12 3", "x")
+    Traceback (most recent call last):
+    ...
+    schemas.errors.SchemaError: id: must look like '<platform>:<native id>' with no spaces or control ...
+    """
+    if not _ID_PATTERN.fullmatch(post_id):
+        raise SchemaError("id", f"must look like '<platform>:<native id>' with no spaces or control characters, "
+                                f"got {post_id[:64]!r}")
+    if not post_id.startswith(platform + ":"):
+        raise SchemaError("id", f"must start with the platform, '{platform}:'")
+    return post_id
 
 
 def _optional_time(value: Any, field_name: str) -> float | None:

@@ -99,6 +99,11 @@ class CrisisDetector:
       or neutral chatter (a launch, a viral compliment) therefore cannot page; a surge of complaints, whose
       share rises, scores in full.
 
+    A slow build is caught by a second, sustained channel: the counts of the last ``sustain_seconds`` of
+    contiguous windows are summed (leaving out the window with the largest excess, so one spike cannot carry
+    it) and compared with their summed expectations, gated by the tone of the summed negatives in the same
+    way. It only speaks while the current window is above its expectation and is kept below critical.
+
     Burstiness is calibrated per subject: the detector tracks the typical daily peak of its raw z (an
     exponentially weighted mean of daily maxima, half-life ``burst_halflife_seconds``), and when that peak
     exceeds the daily peak of pure Gaussian noise with as many windows, the excess is subtracted from the
@@ -380,24 +385,25 @@ class CrisisDetector:
                 cache = self._cache
             raw = cache[2] if cache is not None else None
         volume = _number(x, "volume")
-        self._remember_counts(x, t)
+        expected: dict[str, float | None] = {"volume": None, "negative": None}
         for name in ("volume", "negative", "authors", "reach"):
             value = _number(x, name)
             if value is None:
                 continue
-            base = self._baseline(name)
+            mu = self._baseline(name)._learn(value, t)  # the expectation before learning
+            if name in expected:
+                expected[name] = None if mu is None else math.expm1(mu)
             if name == "volume":
                 if self._last_t is None or not 0.5 * self.window_seconds <= t - self._last_t <= self._horizon:
                     self._recent_y.clear()
                     self._recent_r.clear()
                 y = math.log1p(max(value, 0.0))
-                r = base.residual(value, t)[1] if base.n else 0.0
                 self._recent_y.append(y)
-                self._recent_r.append(r)
+                self._recent_r.append(0.0 if mu is None else y - mu)
                 if len(self._recent_y) > self.velocity_windows:
                     del self._recent_y[0], self._recent_r[0]
                 self._last_t = t
-            base.learn_one(value, t)
+        self._remember_counts(x, t, expected["volume"], expected["negative"])
         share = _number(x, "negative_share")
         if share is not None and volume:
             p = min(max(self._share.mean, 0.01), 0.99) if self._share.n else 0.5
@@ -411,25 +417,23 @@ class CrisisDetector:
             self._learn_peak(raw, t)
         self._n += 1
 
-    def _remember_counts(self, x: dict[str, float | None], t: float) -> None:
+    def _remember_counts(self, x: dict[str, float | None], t: float, expected_volume: float | None,
+                         expected_negative: float | None) -> None:
         """Keep the last ``span - 1`` learned windows' counts and expectations, if contiguous."""
         if self._span < 2:
             return
         volume = _number(x, "volume")
-        base = self._baselines.get("volume")
         counts = self._counts
-        if volume is None or base is None or base.n == 0:
+        if volume is None or expected_volume is None:
             counts.clear()
             return
         if counts and abs(t - counts[-1][0] - self.window_seconds) > 0.5 * self.window_seconds:
             counts.clear()
         negative = _number(x, "negative")
-        negative_base = self._baselines.get("negative")
-        if negative is None or negative_base is None or negative_base.n == 0:
-            entry = [t, volume, base.expected(t), None, None]
+        if negative is None or expected_negative is None:
+            counts.append([t, volume, expected_volume, None, None])
         else:
-            entry = [t, volume, base.expected(t), negative, negative_base.expected(t)]
-        counts.append(entry)
+            counts.append([t, volume, expected_volume, negative, expected_negative])
         if len(counts) >= self._span:
             del counts[0]
 

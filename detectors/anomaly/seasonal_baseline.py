@@ -196,13 +196,17 @@ class SeasonalBaseline:
 
     def learn_one(self, x: float, t: float) -> None:
         """Learn the value ``x`` observed in the window starting at ``t``."""
+        self._learn(x, t)
+
+    def _learn(self, x: float, t: float) -> float | None:
+        """:meth:`learn_one`, returning the expected log value before learning (``None`` for the first)."""
         y = math.log1p(x if x > 0.0 else 0.0)
         if self.n == 0:
             self.level = y
             self.n = 1
             if self.seasonal:
                 self.season_n[self._bucket(t + 0.5 * self.window_seconds)] = 1
-            return
+            return None
         mu, variance, bucket = self._moments(t)
         r = y - mu
         established = self.season_n[bucket] >= self._min_bucket if bucket >= 0 else self.n >= self._min_bucket
@@ -225,13 +229,14 @@ class SeasonalBaseline:
         elif bucket < 0:
             self.level += (clipped - self.level) / self.n
         if bucket < 0:
-            return
+            return mu
         seen = self.season_n[bucket]
         if seen < _MAX_BUCKET_COUNT:
             seen += 1
             self.season_n[bucket] = seen
         s_rate = 1.0 / seen if 1.0 / seen > self._season_rate else self._season_rate
         self.season[bucket] += s_rate * (clipped - self.level - self.season[bucket])
+        return mu
 
     # -- state -----------------------------------------------------------------------------------------------
 

@@ -1,14 +1,15 @@
 """Online learning from sentiment corrections: every worker reads every record of ``siaga.sentiment-feedback``.
 
 A Faust agent would share the topic's records among the workers of a consumer group, so each would learn only
-some corrections. The feedback consumer is therefore an aiokafka consumer *without* a group: it assigns itself
-every partition of the topic, runs as a service of the worker's app, and keeps its own position. After applying
-corrections it saves the scorer to ``settings.sentiment_model_dir`` (at most every ``SAVE_INTERVAL`` seconds, and
-on shutdown) together with the next offset of each partition in ``feedback_offsets.json``; at start it resumes
-from those offsets, so a restart neither loses nor re-applies corrections. The model is written before the
-offsets: a crash between the two writes re-applies the corrections of one save interval (at-least-once, like
-the rest of the pipeline). Without a model dir the worker learns in memory and, at its next start, replays every
-correction from the beginning of the topic (kept forever).
+some corrections. The feedback consumer is therefore an aiokafka consumer *without* a group (a group-less
+subscription, which aiokafka answers by assigning it every partition of the topic, including ones added later),
+run as a service of the worker's app, and keeping its own position. After applying corrections it saves the
+scorer to ``settings.sentiment_model_dir`` (at most every ``SAVE_INTERVAL`` seconds, and on shutdown) together
+with the next offset of each partition in ``feedback_offsets.json``; at start it resumes from those offsets, so a
+restart neither loses nor re-applies corrections. The model is written before the offsets: a crash between the
+two writes re-applies the corrections of one save interval (at-least-once, like the rest of the pipeline).
+Without a model dir the worker learns in memory and, at its next start, replays every correction from the
+beginning of the topic (kept forever).
 
 The enrich agent and this consumer run on the same asyncio event loop and neither awaits while it reads or
 updates the scorer or the recent-post cache, so they never interleave inside an update: no lock is needed.
@@ -69,7 +70,7 @@ def load_offsets(model_dir: Path | None, topic: str) -> dict[int, int]:
     path = Path(model_dir) / OFFSETS_FILE
     try:
         state = orjson.loads(path.read_bytes())
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return {}
     except orjson.JSONDecodeError as error:
         logger.warning("ignoring unreadable %s: %s", path, error)
@@ -90,6 +91,7 @@ def save_offsets(model_dir: Path, topic: str, offsets: dict[int, int]) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(orjson.dumps(state, option=orjson.OPT_INDENT_2))
+        os.chmod(tmp, 0o644)
         os.replace(tmp, directory / OFFSETS_FILE)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -126,7 +128,9 @@ class FeedbackLearner:
         self.offsets[partition] = offset + 1
         self._dirty = True
         try:
-            feedback = SentimentFeedback.from_json(value if value is not None else b"")
+            if value is None:
+                raise SchemaError("", "record has no value", "invalid_value")
+            feedback = SentimentFeedback.from_json(value)
         except SchemaError as error:
             return self._reject(partition, offset, error.reason, str(error))
         text = feedback.text or self.recent_posts.text(feedback.post_id or "")
@@ -152,8 +156,12 @@ class FeedbackLearner:
         if self.model_dir is None or not self._dirty:
             self._dirty = False
             return
-        self.scorer.save(self.model_dir)
-        save_offsets(self.model_dir, self.topic, self.offsets)
+        try:
+            self.scorer.save(self.model_dir)
+            save_offsets(self.model_dir, self.topic, self.offsets)
+        except OSError:
+            logger.exception("could not save the sentiment model to %s; will retry", self.model_dir)
+            return
         self._dirty = False
         logger.info("saved the sentiment model to %s (%d corrections applied since start, feedback offsets %s)",
                     self.model_dir, self.applied, self.offsets)
@@ -174,7 +182,7 @@ class FeedbackConsumer(Service):
         super().__init__(**kwargs)
 
     async def on_start(self) -> None:
-        """Connect (the partitions are assigned by the consuming task)."""
+        """Connect; the consuming task subscribes and seeks."""
         self._consumer = AIOKafkaConsumer(group_id=None, enable_auto_commit=False, auto_offset_reset="earliest",
                                           client_id="siaga-sentiment-feedback", **_aiokafka_options(self.kafka))
         await self._consumer.start()
@@ -184,33 +192,43 @@ class FeedbackConsumer(Service):
         consumer = self._consumer
         assert consumer is not None
         topic = self.learner.topic
-        partitions: set[int] | None = None
-        while partitions is None and not self.should_stop:
-            await consumer.topics()  # refreshes the cluster metadata
-            partitions = consumer.partitions_for_topic(topic)
-            if partitions is None:
-                logger.warning("sentiment feedback topic %s does not exist yet; retrying", topic)
-                await self.sleep(5.0)
-        if partitions is None:
-            return
-        assigned = [TopicPartition(topic, partition) for partition in sorted(partitions)]
-        consumer.assign(assigned)
-        for tp in assigned:
-            if tp.partition in self.learner.offsets:
-                consumer.seek(tp, self.learner.offsets[tp.partition])
-            else:
-                await consumer.seek_to_beginning(tp)
-        logger.info("learning from every sentiment correction on %s, resuming at %s (scorer has learned %s)",
-                    topic, self.learner.offsets or "the beginning", self.learner.scorer.n_learned)
+        # Without a group, aiokafka assigns this consumer every partition of a subscribed topic (and any added later).
+        consumer.subscribe([topic])
+        assigned: frozenset[TopicPartition] = frozenset()
+        waited = 0.0
         while not self.should_stop:
+            if consumer.assignment() != assigned:
+                assigned = frozenset(consumer.assignment())
+                await self._resume(assigned)
+            if not assigned:
+                if waited >= 30.0:
+                    logger.warning("sentiment feedback topic %s has no partitions yet; still waiting", topic)
+                    waited = 0.0
+                await self.sleep(0.2)
+                waited += 0.2
+                continue
             try:
                 batches = await consumer.getmany(timeout_ms=1000, max_records=500)
             except ConsumerStoppedError:
                 return
             for tp, records in batches.items():
                 for record in records:
+                    # Same event loop as the enrich agent, and no await inside an update: no lock is needed.
                     self.learner.apply(tp.partition, record.offset, record.value)
             self.learner.maybe_save(time.monotonic())
+
+    async def _resume(self, partitions: frozenset[TopicPartition]) -> None:
+        """Move to the next correction the scorer has not learned, in every (newly) assigned partition."""
+        consumer = self._consumer
+        assert consumer is not None
+        for tp in sorted(partitions):
+            if tp.partition in self.learner.offsets:
+                consumer.seek(tp, self.learner.offsets[tp.partition])
+            else:
+                await consumer.seek_to_beginning(tp)
+        if partitions:
+            logger.info("learning from every sentiment correction on %s, resuming at %s (scorer has learned %s)",
+                        self.learner.topic, self.learner.offsets or "the beginning", self.learner.scorer.n_learned)
 
     async def on_shutdown(self) -> None:
         """Save what was learned (the consuming task has been cancelled by now) and disconnect."""

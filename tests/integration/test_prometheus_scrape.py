@@ -236,6 +236,7 @@ def test_crisis_alert_fires_and_every_panel_has_data(pipeline_under_prometheus: 
         if empty:
             time.sleep(2)
 
-    # The incident is still open at the end of the stream, and nothing about the pipeline is even pending.
+    # The incident is still open at the end of the stream, and no pipeline alert fires. (A lag alert may be
+    # pending while the worker catches up with a stream ingested all at once: its `for` keeps it from firing.)
     assert prometheus.query(f'siaga_incident_open{{subject="{CRISIS_SUBJECT}"}} == 1')
-    assert _labels(prometheus.query('ALERTS{category="pipeline"}')) == []
+    assert _labels(prometheus.query('ALERTS{category="pipeline", alertstate="firing"}')) == []

@@ -9,6 +9,7 @@ import orjson
 from click.testing import CliRunner
 from kafka import KafkaProducer
 
+from detectors.matching import SubjectMatcher
 from pipeline.agents.feedback import OFFSETS_FILE
 from pipeline.cli.sentiment import read_recent_posts, sentiment
 from pipeline.config import Settings
@@ -16,6 +17,7 @@ from pipeline.ingest.publisher import PostPublisher
 from pipeline.runner import WorkerProcess, metric_total
 from schemas.mention import Mention
 from schemas.post import Author, Post
+from schemas.watchlist import load_watchlist
 from tests.integration.stack import isolated_settings, read_topic, start_worker, wait_for
 
 #: Mentions Bank Nusantara; the untrained rules call it neutral, an analyst says it is negative.
@@ -46,6 +48,10 @@ def _feedback(settings: Settings, *args: str) -> None:
     assert result.exit_code == 0, result.output
 
 
+def _matcher(subject_id: str) -> SubjectMatcher:
+    return SubjectMatcher([s for s in load_watchlist(Settings().watchlist).subjects if s.id == subject_id])
+
+
 def _metric(worker: WorkerProcess, name: str) -> float:
     return metric_total(worker.metrics_text() or "", name)
 
@@ -60,6 +66,7 @@ def test_a_running_worker_learns_corrections_and_keeps_them_after_a_restart(
         _publish_post(settings, "x:1")
         assert _label_of(settings, "x:1") == "neutral"
         assert read_recent_posts(settings, 5) == [("x:1", PHRASE)]
+        assert read_recent_posts(settings, 5, matcher=_matcher("telko-merdeka")) == []
 
         _feedback(settings, "--post-id", "x:1", "--label", "negative")  # text from the worker's recent posts
         _feedback(settings, "--text", PHRASE, "--label", "negative", "--source", "it")

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from schemas.errors import SchemaError
-from schemas.post import MAX_TEXT_CHARS, Author, Engagement, Post
+from schemas.post import MAX_TEXT_CHARS, Author, Engagement, Post, check_post_id
 from schemas.times import format_time, parse_time
 
 __all__ = [
@@ -295,7 +295,7 @@ def build_post(
     counts = {name: value for name, value in (engagement or {}).items() if value is not None}
     views = counts.pop("views", None)
     return Post(
-        id=_bounded(f"{platform}:{native}", "id", 512),  # type: ignore[arg-type]
+        id=check_post_id(_bounded(f"{platform}:{native}", "id", 512), platform),  # type: ignore[arg-type]
         platform=platform,
         author=Author(
             id=author_id,

@@ -263,3 +263,20 @@ def test_state_round_trip_and_version():
     state = detector.to_dict()
     with pytest.raises(ValueError, match="version"):
         CrisisDetector.from_dict({**state, "version": 99})
+
+
+def test_slow_build_of_complaints_at_low_volume_is_caught_by_the_sustained_channel():
+    at = 3 * 24 + 10.0
+    rng = random.Random(5)
+    windows = []
+    for t, x in series(days=3.6, peak=6.0, step=60.0, seed=5,
+                       shape=lambda h, lam: lam * (1.0 + 2.0 * min(1.0, max(0.0, (h - at) / 2.0))) + (
+                           2.0 * min(1.0, max(0.0, (h - at) / 2.0)))):
+        hours_in = (t - MONDAY) / 3600.0
+        share = 0.1 + 0.4 * min(1.0, max(0.0, (hours_in - at) / 2.0))
+        windows.append((t, _with_sentiment(t, x["volume"], share, rng)))
+    found = onsets(drive(windows, step=60.0)[0])
+    assert found and at < hours(found[0]) < at + 1.5
+    without = onsets(drive(windows, detector=CrisisDetector(window_seconds=60.0, sustain_seconds=60.0),
+                           step=60.0)[0])
+    assert not without or hours(without[0]) > hours(found[0])

@@ -1,0 +1,104 @@
+"""End-to-end benchmark: a real Kafka broker, one worker process, file ingest of a simulated suite.
+
+Prints sustained throughput (posts/s from the start of ingest until the worker has processed the last mention),
+the ingest rate alone, the window-close-to-event delay (p50 and p99 from the worker's own histogram, as
+Prometheus' histogram_quantile computes them) and the worker's memory. Figures only; nothing is asserted.
+
+    python benchmarks/bench_pipeline.py [--volume 0.1] [--seed 7] [--partitions 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pipeline.ingest.file_ingest import ingest_paths  # noqa: E402
+from pipeline.ingest.publisher import PostPublisher  # noqa: E402
+from pipeline.local_kafka import LocalKafka  # noqa: E402
+from pipeline.runner import metric_total  # noqa: E402
+from tests.integration.stack import isolated_settings, start_worker  # noqa: E402
+
+_BUCKET = re.compile(r'^siaga_window_close_to_event_seconds_bucket\{le="([^"]+)"\} (\S+)$', re.MULTILINE)
+
+
+def histogram_quantile(quantile: float, text: str) -> tuple[float, int]:
+    """The quantile of the close-to-event histogram by linear interpolation in its buckets, and the count."""
+    buckets = sorted((float(le), float(count)) for le, count in _BUCKET.findall(text))
+    total = buckets[-1][1] if buckets else 0.0
+    if not total:
+        return float("nan"), 0
+    rank, previous_bound, previous_count = quantile * total, 0.0, 0.0
+    for bound, count in buckets:
+        if count >= rank:
+            if bound == float("inf"):
+                return previous_bound, int(total)
+            share = (rank - previous_count) / (count - previous_count) if count > previous_count else 1.0
+            return previous_bound + (bound - previous_bound) * share, int(total)
+        previous_bound, previous_count = bound, count
+    return previous_bound, int(total)
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process, in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--volume", type=float, default=0.1, help="scale of the simulated suite (1.0 = 1M posts)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--subjects", type=int, default=20)
+    parser.add_argument("--partitions", type=int, default=1)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="siaga-bench-"))
+    suite = work / "suite"
+    subprocess.run([sys.executable, "-m", "pipeline", "simulate", "--seed", str(args.seed), "--out", str(suite),
+                    "--subjects", str(args.subjects), "--volume", str(args.volume)], check=True,
+                   stdout=subprocess.DEVNULL)
+    kafka = LocalKafka(work / "kafka", port=None, stop_with_parent=True)
+    settings = isolated_settings(kafka.start(), "bench", partitions=args.partitions)
+    worker = start_worker(settings, work, SIAGA_WATCHLIST=str(suite / "watchlist.toml"))
+    try:
+        started = time.perf_counter()
+        with PostPublisher(settings, "file") as publisher:
+            ingest_paths([suite / "posts.jsonl.gz"], publisher)
+        ingested = time.perf_counter() - started
+        published = publisher.summary.published
+        while True:
+            text = worker.metrics_text() or ""
+            processed = metric_total(text, "siaga_posts_processed_total")
+            mentions, consumed = (metric_total(text, "siaga_mentions_total"),
+                                  metric_total(text, "siaga_mentions_consumed_total"))
+            if processed >= published and consumed >= mentions:
+                break
+            time.sleep(0.1)
+        elapsed = time.perf_counter() - started
+        p50, count = histogram_quantile(0.5, text)
+        p99, _ = histogram_quantile(0.99, text)
+        events = metric_total(text, "siaga_crisis_events_total")
+        print(f"posts                      {published:,} ({int(mentions):,} mentions, {args.partitions} partition(s))")
+        print(f"ingest alone               {published / ingested:,.0f} posts/s ({ingested:.1f} s)")
+        print(f"end to end                 {published / elapsed:,.0f} posts/s ({elapsed:.1f} s, ingest start to "
+              "last mention processed)")
+        print(f"crisis events              {events:.0f}")
+        print(f"window close -> event      p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms ({count} events)")
+        print(f"worker memory (RSS)        {rss_mib(worker.pid or 0):.0f} MiB")
+    finally:
+        worker.stop()
+        kafka.stop()
+
+
+if __name__ == "__main__":
+    main()
