@@ -4,7 +4,10 @@ Prints sustained throughput (posts/s from the start of ingest until the worker h
 the ingest rate alone, the window-close-to-event delay (p50 and p99 from the worker's own histogram, as
 Prometheus' histogram_quantile computes them) and the worker's memory. Figures only; nothing is asserted.
 
-    python benchmarks/bench_pipeline.py [--volume 0.1] [--seed 7] [--partitions 1]
+    python benchmarks/bench_pipeline.py [--volume 0.1] [--seed 7] [--partitions 1] [--rate POSTS_PER_S]
+
+Without ``--rate`` ingest runs flat out, which measures throughput; the delay then includes the backlog the
+worker builds. With ``--rate`` below the worker's capacity, the delay is the pipeline's own latency.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -46,6 +50,27 @@ def histogram_quantile(quantile: float, text: str) -> tuple[float, int]:
     return previous_bound, int(total)
 
 
+class Paced:
+    """A post sink that holds publishing to a steady rate."""
+
+    def __init__(self, sink: PostPublisher, rate: float) -> None:
+        self.sink, self.interval, self.summary = sink, 1.0 / rate, sink.summary
+        self.next = time.perf_counter()
+
+    def received(self, count: int = 1) -> None:
+        self.sink.received(count)
+
+    def publish(self, post: Any, now: float | None = None) -> bool:
+        self.next += self.interval
+        delay = self.next - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        return self.sink.publish(post)
+
+    def reject(self, *args: Any, **kwargs: Any) -> None:
+        self.sink.reject(*args, **kwargs)
+
+
 def rss_mib(pid: int) -> float:
     """Resident memory of a process, in MiB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -60,6 +85,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--subjects", type=int, default=20)
     parser.add_argument("--partitions", type=int, default=1)
+    parser.add_argument("--rate", type=float, default=0.0, help="pace ingest at this many posts/s (0: flat out)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="siaga-bench-"))
@@ -73,7 +99,7 @@ def main() -> None:
     try:
         started = time.perf_counter()
         with PostPublisher(settings, "file") as publisher:
-            ingest_paths([suite / "posts.jsonl.gz"], publisher)
+            ingest_paths([suite / "posts.jsonl.gz"], Paced(publisher, args.rate) if args.rate else publisher)
         ingested = time.perf_counter() - started
         published = publisher.summary.published
         while True:
@@ -88,7 +114,9 @@ def main() -> None:
         p50, count = histogram_quantile(0.5, text)
         p99, _ = histogram_quantile(0.99, text)
         events = metric_total(text, "siaga_crisis_events_total")
-        print(f"posts                      {published:,} ({int(mentions):,} mentions, {args.partitions} partition(s))")
+        paced = f", paced at {args.rate:,.0f} posts/s" if args.rate else ", flat out"
+        print(f"posts                      {published:,} ({int(mentions):,} mentions, {args.partitions} partition(s)"
+              f"{paced})")
         print(f"ingest alone               {published / ingested:,.0f} posts/s ({ingested:.1f} s)")
         print(f"end to end                 {published / elapsed:,.0f} posts/s ({elapsed:.1f} s, ingest start to "
               "last mention processed)")
