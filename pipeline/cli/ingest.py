@@ -5,17 +5,18 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from pipeline.config import Settings
-from pipeline.ingest.file_ingest import DryRunSink, ingest_paths, parser_for
+from pipeline.ingest.file_ingest import DryRunSink, PostSink, ingest_paths, parser_for
 from pipeline.ingest.publisher import PostPublisher
 from pipeline.metrics import serve_metrics
 from pipeline.topic_admin import create_topics
 
-__all__ = ["ingest"]
+__all__ = ["ingest", "run_into_kafka"]
 
 
 @click.group()
@@ -46,16 +47,28 @@ def ingest_file(paths: tuple[Path, ...], format_name: str, follow: bool, dry_run
     if follow:
         signal.signal(signal.SIGINT, lambda *_: stop.set())
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    run_into_kafka("file", lambda sink: ingest_paths(paths, sink, parse=parse, follow=follow, stop=stop),
+                   dry_run=dry_run, metrics_port=metrics_port, metrics_host=metrics_host,
+                   create_topics_first=create_topics_first)
+
+
+def run_into_kafka(source: str, feed: Callable[[PostSink], object], *, dry_run: bool, metrics_port: int,
+                   metrics_host: str, create_topics_first: bool) -> None:
+    """Feed a source into Kafka (or, with ``dry_run``, to stdout and stderr) and print its summary.
+
+    Exits 1 when some valid post could not be delivered; rejections alone are not a failure.
+    """
     if dry_run:
-        summary = ingest_paths(paths, DryRunSink(), parse=parse, follow=follow, stop=stop)
-        click.echo(summary.render(), err=True)
+        sink = DryRunSink()
+        feed(sink)
+        click.echo(sink.summary.render(), err=True)
         return
     settings = Settings.from_env()
     serve_metrics(metrics_port, metrics_host)
     if create_topics_first:
         create_topics(settings)
-    with PostPublisher(settings, "file") as publisher:
-        ingest_paths(paths, publisher, parse=parse, follow=follow, stop=stop)
+    with PostPublisher(settings, source) as publisher:
+        feed(publisher)
     click.echo(publisher.summary.render())
     if publisher.summary.failed:
         raise SystemExit(1)

@@ -47,26 +47,10 @@ def _run(source: Source, dry_run: bool, metrics_port: int, metrics_host: str, cr
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     signal.signal(signal.SIGINT, lambda *_: source.stop())
     signal.signal(signal.SIGTERM, lambda *_: source.stop())
-    if dry_run:
-        from pipeline.ingest.file_ingest import DryRunSink
+    from pipeline.cli.ingest import run_into_kafka
 
-        summary = pump(source, DryRunSink())
-        click.echo(summary.render(), err=True)
-        return
-    from pipeline.config import Settings
-    from pipeline.ingest.publisher import PostPublisher
-    from pipeline.metrics import serve_metrics
-    from pipeline.topic_admin import create_topics
-
-    settings = Settings.from_env()
-    serve_metrics(metrics_port, metrics_host)
-    if create_topics_first:
-        create_topics(settings)
-    with PostPublisher(settings, source.name) as publisher:
-        pump(source, publisher)
-    click.echo(publisher.summary.render())
-    if publisher.summary.failed:
-        raise SystemExit(1)
+    run_into_kafka(source.name, lambda sink: pump(source, sink), dry_run=dry_run, metrics_port=metrics_port,
+                   metrics_host=metrics_host, create_topics_first=create_topics_first)
 
 
 @click.command("webhook")
