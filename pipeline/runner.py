@@ -38,8 +38,11 @@ class WorkerProcess:
         """The child's process id while it runs."""
         return self._process.pid if self._process is not None else None
 
-    def start(self, ready_timeout: float = 60.0) -> None:
-        """Start the worker and wait until its /metrics answers."""
+    def start(self, ready_timeout: float = 90.0) -> None:
+        """Start the worker and wait until it has joined its group and restored its tables.
+
+        ``siaga_state_recovering`` reads 0 once Faust completes a rebalance; /metrics answers earlier than that.
+        """
         self._log = self.log_path.open("ab")
         self._process = subprocess.Popen([sys.executable, "-m", "pipeline", "worker"], env=self.env,
                                          stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -47,10 +50,11 @@ class WorkerProcess:
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 raise RuntimeError(f"the worker exited with {self._process.returncode}:\n{self.log_tail()}")
-            if self.metrics_text() is not None:
+            text = self.metrics_text()
+            if text is not None and _recovered(text):
                 return
             time.sleep(0.2)
-        raise RuntimeError(f"the worker's /metrics did not answer in {ready_timeout:.0f}s:\n{self.log_tail()}")
+        raise RuntimeError(f"the worker was not ready in {ready_timeout:.0f}s:\n{self.log_tail()}")
 
     def metrics_text(self) -> str | None:
         """The worker's current /metrics page, or None when it does not answer."""
@@ -91,6 +95,10 @@ class WorkerProcess:
         if self._log is not None:
             self._log.close()
             self._log = None
+
+
+def _recovered(text: str) -> bool:
+    return any(line == "siaga_state_recovering 0.0" for line in text.splitlines())
 
 
 def follow_events(kafka: KafkaSettings, topic: str, *, idle_timeout: float, stop_after: float,

@@ -36,7 +36,7 @@ def _label_of(settings: Settings, post_id: str) -> str:
         return next((m for m in map(Mention.from_json, values) if m.post_id == post_id), None)
 
     found = mention(read_topic(settings, settings.topics.mentions, until=lambda v: mention(v) is not None,
-                               timeout=45))
+                               timeout=90))
     assert found is not None and found.sentiment is not None, f"no mention of {post_id}"
     return found.sentiment.label
 
