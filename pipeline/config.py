@@ -92,17 +92,31 @@ class KafkaSettings:
                            ssl_password=self.ssl_password, ssl_check_hostname=True)
         return options
 
-    def faust_credentials(self) -> Any:
-        """Faust/aiokafka credentials for the configured security protocol (None for PLAINTEXT)."""
+    def ssl_context(self) -> Any:
+        """The TLS context for an ``SSL`` or ``SASL_SSL`` protocol (None otherwise): the CA, and a client cert."""
+        if not self.security_protocol.endswith("SSL"):
+            return None
         import ssl
 
+        context = ssl.create_default_context(cafile=self.ssl_cafile)
+        if self.ssl_certfile:
+            context.load_cert_chain(self.ssl_certfile, self.ssl_keyfile, self.ssl_password)
+        return context
+
+    def aiokafka(self) -> dict[str, Any]:
+        """Keyword arguments for aiokafka clients (the ingest producer)."""
+        options: dict[str, Any] = {"bootstrap_servers": self.bootstrap_servers.split(","),
+                                   "security_protocol": self.security_protocol, "ssl_context": self.ssl_context()}
+        if self.sasl_mechanism:
+            options.update(sasl_mechanism=self.sasl_mechanism, sasl_plain_username=self.sasl_username,
+                           sasl_plain_password=self.sasl_password)
+        return options
+
+    def faust_credentials(self) -> Any:
+        """Faust/aiokafka credentials for the configured security protocol (None for PLAINTEXT)."""
         import faust
 
-        context = None
-        if self.security_protocol.endswith("SSL"):
-            context = ssl.create_default_context(cafile=self.ssl_cafile)
-            if self.ssl_certfile:
-                context.load_cert_chain(self.ssl_certfile, self.ssl_keyfile, self.ssl_password)
+        context = self.ssl_context()
         if self.security_protocol.startswith("SASL"):
             return faust.SASLCredentials(username=self.sasl_username, password=self.sasl_password,
                                          mechanism=self.sasl_mechanism or "PLAIN", ssl_context=context)

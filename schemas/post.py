@@ -182,9 +182,17 @@ class Post:
             "mentions": list(self.mentions),
         }
 
-    def to_json(self) -> bytes:
-        """Serialize with orjson."""
-        return orjson.dumps(self.to_dict())
+    def to_json(self, *, ingested_at: float | None = None) -> bytes:
+        """Serialize with orjson; ``ingested_at`` stamps a post that carries no ingest time yet.
+
+        >>> post = Post("x:1", "x", Author("x:u1"), "hi", 1767574800.0)
+        >>> orjson.loads(post.to_json(ingested_at=1767574801.5))["ingested_at"]
+        '2026-01-05T01:00:01.500Z'
+        """
+        record = self.to_dict()
+        if ingested_at is not None and self.ingested_at is None:
+            record["ingested_at"] = format_time(ingested_at)
+        return orjson.dumps(record)
 
 
 _PREFIXES = {platform: platform + ":" for platform in PLATFORMS}

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import math
+from datetime import date, datetime
+from functools import lru_cache
 
 from schemas.errors import SchemaError
 
 __all__ = ["format_time", "parse_time"]
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 def parse_time(value: object, field: str) -> float:
@@ -35,8 +39,27 @@ def format_time(seconds: float) -> str:
     '2026-01-05T01:00:00Z'
     >>> format_time(1767574800.25)
     '2026-01-05T01:00:00.250Z'
+    >>> format_time(-0.5)
+    '1969-12-31T23:59:59.500Z'
     """
-    moment = datetime.fromtimestamp(seconds, UTC)
-    if moment.microsecond:
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    whole = math.floor(seconds)
+    micros = round((seconds - whole) * 1e6)  # half-even to the microsecond, as datetime.fromtimestamp rounds
+    if micros >= 1_000_000:
+        whole, micros = whole + 1, micros - 1_000_000
+    if micros:
+        return f"{_second(whole)}.{micros // 1000:03d}Z"
+    return _second(whole) + "Z"
+
+
+def _second(whole: int) -> str:
+    """``YYYY-MM-DDTHH:MM:SS`` of a whole epoch second: the date from a cache, the time by arithmetic."""
+    days, second_of_day = divmod(whole, 86_400)
+    hour, second_of_hour = divmod(second_of_day, 3600)
+    minute, second = divmod(second_of_hour, 60)
+    return f"{_date(days)}T{hour:02d}:{minute:02d}:{second:02d}"
+
+
+@lru_cache(maxsize=1024)
+def _date(days: int) -> str:
+    """``YYYY-MM-DD`` of a day counted from 1970-01-01."""
+    return date.fromordinal(_EPOCH_ORDINAL + days).isoformat()
