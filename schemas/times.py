@@ -52,14 +52,14 @@ def format_time(seconds: float) -> str:
 
 
 def _second(whole: int) -> str:
-    """``YYYY-MM-DDTHH:MM:SS`` of a whole epoch second: the date from a cache, the time by arithmetic."""
-    days, second_of_day = divmod(whole, 86_400)
-    hour, second_of_hour = divmod(second_of_day, 3600)
-    minute, second = divmod(second_of_hour, 60)
-    return f"{_date(days)}T{hour:02d}:{minute:02d}:{second:02d}"
+    """``YYYY-MM-DDTHH:MM:SS`` of a whole epoch second: the minute from a cache (streams run in time order)."""
+    minute, second = divmod(whole, 60)
+    return f"{_minute(minute)}:{second:02d}"
 
 
-@lru_cache(maxsize=1024)
-def _date(days: int) -> str:
-    """``YYYY-MM-DD`` of a day counted from 1970-01-01."""
-    return date.fromordinal(_EPOCH_ORDINAL + days).isoformat()
+@lru_cache(maxsize=4096)
+def _minute(minute: int) -> str:
+    """``YYYY-MM-DDTHH:MM`` of a minute counted from 1970-01-01T00:00."""
+    days, minute_of_day = divmod(minute, 1440)
+    hour, minute_of_hour = divmod(minute_of_day, 60)
+    return f"{date.fromordinal(_EPOCH_ORDINAL + days).isoformat()}T{hour:02d}:{minute_of_hour:02d}"

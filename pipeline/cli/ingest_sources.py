@@ -58,9 +58,11 @@ def _run(source: Source, dry_run: bool, metrics_port: int, metrics_host: str, cr
 @click.option("--port", default=8090, show_default=True, envvar="SIAGA_WEBHOOK_PORT")
 @click.option("--max-bytes", default=1_048_576, show_default=True, envvar="SIAGA_WEBHOOK_MAX_BYTES",
               help="Largest request body accepted (413 above it).")
+@click.option("--queue-size", default=64, show_default=True, envvar="SIAGA_WEBHOOK_QUEUE_SIZE",
+              help="Requests waiting for Kafka before new ones get 503 (memory is bounded by this times --max-bytes).")
 @click.option("--allow-unsigned", is_flag=True, help="Accept unsigned bodies (local testing only).")
 @_common
-def webhook(host: str, port: int, max_bytes: int, allow_unsigned: bool, **common: Any) -> None:
+def webhook(host: str, port: int, max_bytes: int, queue_size: int, allow_unsigned: bool, **common: Any) -> None:
     """Receive posts over HTTP: POST /ingest/<format>, HMAC-SHA256 signed with $SIAGA_WEBHOOK_SECRET(_FILE)."""
     from pipeline.ingest.sources.webhook import WebhookSource
 
@@ -68,7 +70,7 @@ def webhook(host: str, port: int, max_bytes: int, allow_unsigned: bool, **common
     verify = read_secret("SIAGA_WEBHOOK_VERIFY_TOKEN")
     try:
         source = WebhookSource(host, port, secret=secret, allow_unsigned=allow_unsigned, max_bytes=max_bytes,
-                               verify_token=verify.decode() if verify else None)
+                               queue_size=queue_size, verify_token=verify.decode() if verify else None)
     except ValueError as error:
         raise click.UsageError(f"{error}: set SIAGA_WEBHOOK_SECRET or SIAGA_WEBHOOK_SECRET_FILE") from None
     _run(source, **common)

@@ -7,10 +7,12 @@ Faust's client, writes records into a batch with a C extension (``create_batch``
 partition, a batch goes to the broker when it is full or ``linger_seconds`` old, and delivery is reported once per
 batch with how many records of each tag it carried.
 
-The producer is idempotent with ``acks=all``. Batches are handed to aiokafka one at a time, in the order they were
-closed, so each partition keeps its records in send order. ``send`` blocks while more than ``buffer_bytes`` wait
-for acknowledgement and raises :class:`~aiokafka.errors.KafkaTimeoutError` after ``max_block_seconds``: the
-caller decides whether to wait longer (ingest does, see :class:`~pipeline.ingest.publisher.PostPublisher`).
+The producer is idempotent with ``acks=all``; a batch the cluster has not acknowledged within
+``delivery_timeout_seconds`` (2 minutes, as Java's ``delivery.timeout.ms``) is reported failed. Batches are
+handed to aiokafka one at a time, in the order they were closed, so each partition keeps its records in send
+order. ``send`` blocks while more than ``buffer_bytes`` wait for acknowledgement and raises
+:class:`~aiokafka.errors.KafkaTimeoutError` after ``max_block_seconds``: the caller decides whether to wait longer
+(ingest does, see :class:`~pipeline.ingest.publisher.PostPublisher`).
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ class BatchProducer:
         max_request_bytes: int = 4 * 1024 * 1024,
         buffer_bytes: int = 64 * 1024 * 1024,
         max_block_seconds: float = 5.0,
+        delivery_timeout_seconds: float = 120.0,
         start_timeout: float = 60.0,
     ) -> None:
         self.linger_seconds = linger_seconds
@@ -82,8 +85,10 @@ class BatchProducer:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name=f"{client_id}-producer", daemon=True)
         self._thread.start()
+        # aiokafka fails a batch that waited longer than its request timeout: give it Java's delivery.timeout.ms
         options = {"client_id": client_id, "acks": "all", "enable_idempotence": True, "linger_ms": 0,
-                   "max_batch_size": batch_bytes, "max_request_size": max_request_bytes, **kafka.aiokafka()}
+                   "max_batch_size": batch_bytes, "max_request_size": max_request_bytes,
+                   "request_timeout_ms": int(delivery_timeout_seconds * 1000), **kafka.aiokafka()}
         try:
             self._producer: AIOKafkaProducer = self._call(self._start(options), start_timeout)
         except BaseException:

@@ -100,7 +100,9 @@ def dead_letter_record(original: bytes, error: SchemaError, source: str, origin:
 class PostPublisher:
     """Publish posts to ``siaga.posts`` (key = post id) and rejections to ``siaga.posts.dlq``.
 
-    Use as a context manager; :meth:`close` flushes and waits for every acknowledgement.
+    Use as a context manager; :meth:`close` flushes and waits for every acknowledgement. Once ``buffer_bytes``
+    wait for the cluster's acknowledgement, :meth:`publish` blocks (retrying every ``retry_seconds``) until the
+    cluster takes records again.
     """
 
     def __init__(
@@ -111,6 +113,7 @@ class PostPublisher:
         dedupe_horizon_seconds: float = 24 * 3600.0,
         dedupe_max_ids: int = 1_000_000,
         retry_seconds: float = 1.0,
+        buffer_bytes: int = 64 * 1024 * 1024,
     ) -> None:
         self.settings = settings
         self.source = source
@@ -125,7 +128,8 @@ class PostPublisher:
         self._duplicate = metrics.POSTS_DUPLICATE.labels(source)
         self._event_lag = metrics.INGEST_EVENT_LAG.labels(source)
         self._last_publish = metrics.INGEST_LAST_PUBLISH.labels(source)
-        self._producer = BatchProducer(settings.kafka, f"{settings.app_id}-ingest-{source}", self._delivered)
+        self._producer = BatchProducer(settings.kafka, f"{settings.app_id}-ingest-{source}", self._delivered,
+                                       buffer_bytes=buffer_bytes)
         metrics.INGEST_BUFFERED.labels(source).set_function(lambda: self._producer.unsettled)
 
     def __enter__(self) -> PostPublisher:

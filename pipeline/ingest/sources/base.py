@@ -48,7 +48,8 @@ class RawItem:
     """One payload as a source read it, in a named format, with where it came from.
 
     ``position`` is the resume point to persist once the item is handled; ``reply`` (webhooks) receives the
-    outcome so the HTTP answer can say what was accepted.
+    outcome so the HTTP answer can say what was accepted. An item with ``parts`` (one webhook request of many
+    payloads) is handled part by part, and its outcome numbers each rejection with the ``index`` of its part.
     """
 
     payload: Any
@@ -56,6 +57,7 @@ class RawItem:
     origin: dict[str, Any] = field(default_factory=dict)
     position: Any = None
     reply: concurrent.futures.Future[dict[str, Any]] | None = None
+    parts: list[RawItem] | None = None
 
 
 class PostSink(Protocol):
@@ -245,6 +247,8 @@ def _error(error: SchemaError) -> dict[str, str]:
 
 def handle_item(item: RawItem, sink: PostSink) -> dict[str, Any]:
     """Normalize one item; publish its posts and dead-letter its rejections. Returns what happened."""
+    if item.parts is not None:
+        return _handle_parts(item.parts, sink)
     sink.received()
     try:
         results = normalize_payload(item.format, item.payload)
@@ -264,6 +268,20 @@ def handle_item(item: RawItem, sink: PostSink) -> dict[str, Any]:
         else:
             duplicates += 1
     return {"accepted": accepted, "duplicates": duplicates, "rejected": rejected, "payload_error": False}
+
+
+def _handle_parts(parts: list[RawItem], sink: PostSink) -> dict[str, Any]:
+    """Handle each part; the outcome is a payload error only when every part was one."""
+    accepted = duplicates = 0
+    rejected: list[dict[str, Any]] = []
+    payload_error = bool(parts)
+    for index, part in enumerate(parts):
+        outcome = handle_item(part, sink)
+        accepted += outcome["accepted"]
+        duplicates += outcome["duplicates"]
+        rejected.extend({"index": index, **error} for error in outcome["rejected"])
+        payload_error = payload_error and outcome["payload_error"]
+    return {"accepted": accepted, "duplicates": duplicates, "rejected": rejected, "payload_error": payload_error}
 
 
 def pump(source: Source, sink: PostSink) -> IngestSummary:

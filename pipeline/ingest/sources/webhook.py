@@ -4,8 +4,10 @@
 ...), a JSON array of payloads, or NDJSON (one payload per line). The raw body must carry
 ``X-Siaga-Signature: sha256=<hex>`` (or Meta's ``X-Hub-Signature-256``), the HMAC-SHA256 of the body with the
 shared secret, compared in constant time. Bodies over ``max_bytes`` get 413; payloads that cannot be read get 400
-with a JSON error body; when ingest falls behind, 503 with ``Retry-After``. The answer (202) comes after the posts
-were handed to the publisher, and lists what was rejected. ``GET /healthz`` answers 200. ``GET /ingest/<format>``
+with a JSON error body. A request is queued for the publisher whole: when ``queue_size`` requests already wait,
+it gets 503 with ``Retry-After`` and nothing of it is kept. The answer (202) comes once its posts were handed to
+the publisher, and lists what was rejected; a request still waiting after ``reply_timeout`` gets 202 with
+``{"queued": <payloads>}`` (it will be published). ``GET /healthz`` answers 200. ``GET /ingest/<format>``
 answers Meta's subscription handshake when a verify token is configured.
 """
 
@@ -44,8 +46,9 @@ def sign(secret: bytes, body: bytes) -> str:
     return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
 
 
-def _json_error(status: int, reason: str, message: str, **extra: Any) -> web.Response:
-    return web.json_response({"error": reason, "message": message, **extra}, status=status,
+def _json_error(status: int, reason: str, message: str, headers: dict[str, str] | None = None,
+                **extra: Any) -> web.Response:
+    return web.json_response({"error": reason, "message": message, **extra}, status=status, headers=headers,
                              dumps=lambda value: orjson.dumps(value).decode())
 
 
@@ -54,7 +57,7 @@ class WebhookSource(Source):
 
     Parameters: ``host``/``port`` to listen on (port 0 picks a free one, see :attr:`port` after start),
     ``secret`` for HMAC verification (required unless ``allow_unsigned``), ``max_bytes`` per body,
-    ``queue_size`` items waiting for the publisher before 503, ``reply_timeout`` seconds to wait for the
+    ``queue_size`` requests waiting for the publisher before 503, ``reply_timeout`` seconds to wait for the
     publisher's answer, ``verify_token`` for Meta's subscription handshake.
     """
 
@@ -68,7 +71,7 @@ class WebhookSource(Source):
         secret: bytes | None = None,
         allow_unsigned: bool = False,
         max_bytes: int = 1_048_576,
-        queue_size: int = 1000,
+        queue_size: int = 64,
         reply_timeout: float = 30.0,
         verify_token: str | None = None,
     ) -> None:
@@ -193,24 +196,24 @@ class WebhookSource(Source):
         if not self._signature_ok(request, body):
             return _json_error(401, "unauthorized", "missing or wrong signature")
         origin = {"remote": request.remote or "", "path": request.path}
-        items = self._items(format_name, body, request.content_type, origin)
-        if isinstance(items, web.Response):
-            return items
-        futures: list[concurrent.futures.Future[dict[str, Any]]] = []
-        for item in items:
-            item.reply = concurrent.futures.Future()
-            try:
-                self._queue.put_nowait(item)
-            except queue.Full:
-                return _json_error(503, "busy", "ingest is behind; retry later", accepted_items=len(futures))
-            futures.append(item.reply)
+        parts = self._items(format_name, body, request.content_type, origin)
+        if isinstance(parts, web.Response):
+            return parts
+        item = RawItem(None, format_name, origin, reply=concurrent.futures.Future(), parts=parts)
         try:
-            outcomes = await asyncio.wait_for(
-                asyncio.gather(*(asyncio.wrap_future(future) for future in futures)), self.reply_timeout
-            )
-        except (TimeoutError, concurrent.futures.CancelledError, asyncio.CancelledError):
-            return _json_error(503, "busy", "ingest did not answer in time; retry later")
-        return self._answer(outcomes)
+            self._queue.put_nowait(item)  # the whole request or nothing: a 503 never leaves half of it queued
+        except queue.Full:
+            return _json_error(503, "busy", "ingest is behind; retry later", headers={"Retry-After": "1"})
+        try:
+            outcome = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(item.reply)), self.reply_timeout)
+        except TimeoutError:
+            # still queued, so it will be published: the answer says so rather than invite a retry
+            return web.json_response({"queued": len(parts)}, status=202,
+                                     dumps=lambda value: orjson.dumps(value).decode())
+        except (concurrent.futures.CancelledError, asyncio.CancelledError):
+            return _json_error(503, "shutting_down", "ingest stopped before handling this request; retry later",
+                               headers={"Retry-After": "5"})
+        return self._answer(outcome)
 
     def _items(self, format_name: str, body: bytes, content_type: str,
                origin: dict[str, Any]) -> list[RawItem] | web.Response:
@@ -228,14 +231,9 @@ class WebhookSource(Source):
         return [RawItem(body, format_name, origin)]
 
     @staticmethod
-    def _answer(outcomes: list[dict[str, Any]]) -> web.Response:
-        accepted = sum(outcome["accepted"] for outcome in outcomes)
-        duplicates = sum(outcome["duplicates"] for outcome in outcomes)
-        rejected = [
-            {"index": index, **error} for index, outcome in enumerate(outcomes) for error in outcome["rejected"]
-        ]
-        body = {"accepted": accepted, "duplicates": duplicates, "rejected": rejected}
-        if rejected and all(outcome["payload_error"] for outcome in outcomes):
-            first = rejected[0]
+    def _answer(outcome: dict[str, Any]) -> web.Response:
+        body = {key: outcome[key] for key in ("accepted", "duplicates", "rejected")}
+        if outcome["rejected"] and outcome["payload_error"]:
+            first = outcome["rejected"][0]
             return _json_error(400, first["reason"], first["message"], **body)
         return web.json_response(body, status=202, dumps=lambda value: orjson.dumps(value).decode())

@@ -124,3 +124,44 @@ def test_a_secret_is_required_unless_explicitly_waived():
     with pytest.raises(ValueError, match="secret"):
         WebhookSource()
     assert "hunter2" not in repr(WebhookSource(secret=b"hunter2"))
+
+
+def ndjson_posts(count: int, first: int = 0) -> bytes:
+    return b"".join(json.dumps({"schema_version": 1, "id": f"x:{number}", "platform": "x", "author": {"id": "x:u1"},
+                                "text": "lemot", "created_at": "2026-01-05T08:00:00Z"}).encode() + b"\n"
+                    for number in range(first, first + count))
+
+
+def test_a_batch_is_one_queue_item_however_many_lines_it_has():
+    source = WebhookSource("127.0.0.1", 0, secret=SECRET, queue_size=1, reply_timeout=5)
+    sink = ListSink()
+    thread = threading.Thread(target=pump, args=(source, sink), daemon=True)
+    thread.start()
+    source._ready.wait(10)
+    try:
+        status, body = post(source, "/ingest/post", ndjson_posts(300), content_type="application/x-ndjson")
+    finally:
+        source.stop()
+        thread.join(10)
+    assert (status, body["accepted"], body["rejected"]) == (202, 300, [])
+    assert len(sink.posts) == 300
+
+
+def test_a_full_queue_refuses_the_whole_request_with_retry_after():
+    source = WebhookSource("127.0.0.1", 0, secret=SECRET, queue_size=1, reply_timeout=0.5)
+    source.serve()  # nobody pumps: the first request stays queued
+    try:
+        status, body = post(source, "/ingest/post", ndjson_posts(10), content_type="application/x-ndjson")
+        assert (status, body) == (202, {"queued": 10})
+        second = ndjson_posts(10, first=10)
+        request = urllib.request.Request(f"http://127.0.0.1:{source.port}/ingest/post", data=second,
+                                         headers={"Content-Type": "application/x-ndjson",
+                                                  "X-Siaga-Signature": sign(SECRET, second)})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == 503 and refused.value.headers["Retry-After"]
+        assert json.loads(refused.value.read())["error"] == "busy"
+        assert source._queue.qsize() == 1
+        assert len(source._queue.get_nowait().parts or []) == 10
+    finally:
+        source.cleanup(failed=False)
