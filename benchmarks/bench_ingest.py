@@ -37,6 +37,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.processes import cpu_seconds  # noqa: E402
 from pipeline.config import Settings  # noqa: E402
 from pipeline.ingest.file_ingest import ingest_paths  # noqa: E402
 from pipeline.ingest.publisher import PostPublisher  # noqa: E402
@@ -59,12 +60,6 @@ class Posted:
     duplicates: int = 0
     rejected: int = 0
     busy: int = 0
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time a process has used so far, in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def bench_file(settings: Settings, posts_file: Path) -> tuple[int, float, float]:

@@ -34,6 +34,7 @@ import orjson
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.processes import cpu_seconds, rss_mib  # noqa: E402
 from pipeline.ingest.file_ingest import ingest_paths  # noqa: E402
 from pipeline.ingest.publisher import PostPublisher  # noqa: E402
 from pipeline.local_kafka import LocalKafka  # noqa: E402
@@ -95,14 +96,6 @@ def restamp_as_live(source: Path, target: Path, rate: float) -> Path:
     return target
 
 
-def rss_mib(pid: int) -> float:
-    """Resident memory of a process, in MiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--volume", type=float, default=0.1, help="scale of the simulated suite (1.0 = 1M posts)")
@@ -125,11 +118,15 @@ def main() -> None:
     kafka = LocalKafka(work / "kafka", port=None, stop_with_parent=True)
     settings = isolated_settings(kafka.start(), "bench", partitions=args.partitions)
     worker = start_worker(settings, work, SIAGA_WATCHLIST=str(suite / "watchlist.toml"))
+    broker_pid = kafka.pid(1) or 0
     try:
+        worker_cpu, broker_cpu = cpu_seconds(worker.pid or 0), cpu_seconds(broker_pid)
+        ingest_cpu = time.process_time()
         started = time.perf_counter()
         with PostPublisher(settings, "file") as publisher:
             ingest_paths([posts_file], Paced(publisher, args.rate) if args.rate else publisher)
         ingested = time.perf_counter() - started
+        ingest_cpu = time.process_time() - ingest_cpu
         published = publisher.summary.published
         while True:
             text = worker.metrics_text() or ""
@@ -140,6 +137,7 @@ def main() -> None:
                 break
             time.sleep(1.0)  # a scrape costs the worker some 30 ms of CPU: poll like a fast Prometheus, not faster
         elapsed = time.perf_counter() - started
+        worker_cpu, broker_cpu = cpu_seconds(worker.pid or 0) - worker_cpu, cpu_seconds(broker_pid) - broker_cpu
         p50, count = histogram_quantile(0.5, text)
         p99, _ = histogram_quantile(0.99, text)
         events = metric_total(text, "siaga_crisis_events_total")
@@ -150,11 +148,14 @@ def main() -> None:
             paced += ", a week of history"
         print(f"posts                      {published:,} ({int(mentions):,} mentions, {args.partitions} partition(s)"
               f"{paced})")
-        print(f"ingest alone               {published / ingested:,.0f} posts/s ({ingested:.1f} s)")
+        print(f"ingest (beside the worker) {published / ingested:,.0f} posts/s ({ingested:.1f} s)")
         print(f"end to end                 {published / elapsed:,.0f} posts/s ({elapsed:.1f} s, ingest start to "
               "last mention processed)")
         print(f"crisis events              {events:.0f}")
         print(f"window close -> event      p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms ({count} events)")
+        print(f"CPU per post               worker {worker_cpu / published * 1e6:.0f} µs, broker "
+              f"{broker_cpu / published * 1e6:.0f} µs, ingest {ingest_cpu / published * 1e6:.0f} µs "
+              f"({worker_cpu + broker_cpu + ingest_cpu:.0f} CPU-s over {elapsed:.0f} s on 2 cores)")
         print(f"worker memory (RSS)        {rss_mib(worker.pid or 0):.0f} MiB")
     finally:
         worker.stop()

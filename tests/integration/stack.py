@@ -22,11 +22,13 @@ __all__ = [
 ]
 
 
-def isolated_settings(bootstrap: str, prefix: str, partitions: int = 1) -> Settings:
+def isolated_settings(bootstrap: str, prefix: str, partitions: int = 1, replication_factor: int = 1,
+                      min_insync_replicas: int = 1) -> Settings:
     """Settings whose topics and consumer group no other test shares; topics are created."""
     names = TopicNames(**{name: f"{prefix}.{value}" for name, value in vars(TopicNames()).items()})
     settings = replace(Settings(), kafka=KafkaSettings(bootstrap_servers=bootstrap), topics=names,
-                       app_id=prefix.replace(".", "-"), partitions=partitions)
+                       app_id=prefix.replace(".", "-"), partitions=partitions, replication_factor=replication_factor,
+                       min_insync_replicas=min_insync_replicas)
     create_topics(settings)
     return settings
 
