@@ -7,14 +7,15 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from kafka import KafkaConsumer
+from kafka import KafkaAdminClient, KafkaConsumer
+from kafka.admin import NewTopic
 
 from pipeline.config import KafkaSettings, Settings, TopicNames
 from pipeline.ingest.file_ingest import ingest_paths
 from pipeline.ingest.publisher import IngestSummary, PostPublisher
 from pipeline.local_kafka import find_free_port
 from pipeline.runner import WorkerProcess, metric_total
-from pipeline.topic_admin import create_topics
+from pipeline.topic_admin import create_topics, topic_specs
 from schemas.crisis_event import CrisisEvent
 
 __all__ = [
@@ -23,12 +24,24 @@ __all__ = [
 
 
 def isolated_settings(bootstrap: str, prefix: str, partitions: int = 1, replication_factor: int = 1,
-                      min_insync_replicas: int = 1) -> Settings:
-    """Settings whose topics and consumer group no other test shares; topics are created."""
+                      min_insync_replicas: int = 1, posts_partitions: int | None = None) -> Settings:
+    """Settings whose topics and consumer group no other test shares; topics are created.
+
+    ``posts_partitions`` gives ``siaga.posts`` its own partition count: one keeps a replay of history in event-time
+    order while the mentions and the subject state are spread over ``partitions``.
+    """
     names = TopicNames(**{name: f"{prefix}.{value}" for name, value in vars(TopicNames()).items()})
     settings = replace(Settings(), kafka=KafkaSettings(bootstrap_servers=bootstrap), topics=names,
                        app_id=prefix.replace(".", "-"), partitions=partitions, replication_factor=replication_factor,
                        min_insync_replicas=min_insync_replicas)
+    if posts_partitions is not None:
+        posts = next(spec for spec in topic_specs(settings) if spec.name == names.posts)
+        admin = KafkaAdminClient(**settings.kafka.kafka_python())
+        try:
+            admin.create_topics([NewTopic(posts.name, posts_partitions, replication_factor,
+                                          topic_configs=posts.config)])
+        finally:
+            admin.close()
     create_topics(settings)
     return settings
 
