@@ -29,6 +29,20 @@ def _secret(name: str) -> str | None:
     return os.environ.get(name) or None
 
 
+class _Redacted(str):
+    """A secret handed to a Kafka client: the client reads it as the plain string, but its ``repr`` is ``'***'``,
+    so a client that logs its configuration (kafka-python's admin client does, at DEBUG) does not print it."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'***'"
+
+
+def _redacted(secret: str | None) -> str | None:
+    return None if secret is None else _Redacted(secret)
+
+
 @dataclass(frozen=True)
 class TopicNames:
     """Siaga's topic names; a deployment may prefix them all (``SIAGA_TOPIC_PREFIX``)."""
@@ -86,10 +100,10 @@ class KafkaSettings:
                                    "security_protocol": self.security_protocol}
         if self.sasl_mechanism:
             options.update(sasl_mechanism=self.sasl_mechanism, sasl_plain_username=self.sasl_username,
-                           sasl_plain_password=self.sasl_password)
+                           sasl_plain_password=_redacted(self.sasl_password))
         if self.security_protocol.endswith("SSL"):
             options.update(ssl_cafile=self.ssl_cafile, ssl_certfile=self.ssl_certfile, ssl_keyfile=self.ssl_keyfile,
-                           ssl_password=self.ssl_password, ssl_check_hostname=True)
+                           ssl_password=_redacted(self.ssl_password), ssl_check_hostname=True)
         return options
 
     def ssl_context(self) -> Any:
@@ -109,7 +123,7 @@ class KafkaSettings:
                                    "security_protocol": self.security_protocol, "ssl_context": self.ssl_context()}
         if self.sasl_mechanism:
             options.update(sasl_mechanism=self.sasl_mechanism, sasl_plain_username=self.sasl_username,
-                           sasl_plain_password=self.sasl_password)
+                           sasl_plain_password=_redacted(self.sasl_password))
         return options
 
     def faust_credentials(self) -> Any:
@@ -118,7 +132,7 @@ class KafkaSettings:
 
         context = self.ssl_context()
         if self.security_protocol.startswith("SASL"):
-            return faust.SASLCredentials(username=self.sasl_username, password=self.sasl_password,
+            return faust.SASLCredentials(username=self.sasl_username, password=_redacted(self.sasl_password),
                                          mechanism=self.sasl_mechanism or "PLAIN", ssl_context=context)
         if context is not None:
             return faust.SSLCredentials(context)

@@ -45,6 +45,7 @@ from types import TracebackType
 __all__ = [
     "DEFAULT_PORT",
     "POM_PATH",
+    "SCRAM_MECHANISMS",
     "KafkaNode",
     "KafkaStatus",
     "LocalKafka",
@@ -63,6 +64,9 @@ POM_PATH = Path(__file__).resolve().parents[1] / "deploy" / "kafka" / "pom.xml"
 DEFAULT_JVM_OPTIONS: tuple[str, ...] = ("-Xms128m", "-Xmx512m", "-XX:+UseG1GC", "-Djava.awt.headless=true")
 
 _STATE_FILE = "cluster.json"
+#: Properties whose value in ``extra_properties`` is appended to the built-in one (comma-separated lists).
+_LIST_PROPERTIES = ("listeners", "advertised.listeners", "listener.security.protocol.map")
+SCRAM_MECHANISMS: tuple[str, ...] = ("SCRAM-SHA-256", "SCRAM-SHA-512")
 _POLL_SECONDS = 0.2
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
@@ -264,7 +268,16 @@ class LocalKafka:
         The loopback address to listen on and advertise.
     extra_properties
         Broker properties added to (or overriding) every node's ``server.properties``: the seam for extra
-        listeners and security settings.
+        listeners and security settings. ``listeners``, ``advertised.listeners`` and
+        ``listener.security.protocol.map`` are appended to the built-in PLAINTEXT and CONTROLLER entries rather
+        than replacing them (the readiness probe, the controllers and replication keep using those), so an extra
+        listener is e.g. ``{"listeners": "SASL_SSL://127.0.0.1:9094", "advertised.listeners": "SASL_SSL://...",
+        "listener.security.protocol.map": "SASL_SSL:SASL_SSL"}``. The same properties go to every node: give
+        extra listeners explicit ports on a one-node cluster only.
+    scram_users
+        SCRAM users (name -> password) created when the storage is formatted, for both ``SCRAM_MECHANISMS``; KRaft
+        has no other way to add the first users. Names and passwords may not contain ``,`` or ``"``. Only takes
+        effect on a cluster's first start (formatting happens once).
     jvm_options
         Options for each node's JVM (heap size and so on).
     start_timeout
@@ -282,6 +295,7 @@ class LocalKafka:
         port: int | None = DEFAULT_PORT,
         host: str = DEFAULT_HOST,
         extra_properties: Mapping[str, str] | None = None,
+        scram_users: Mapping[str, str] | None = None,
         jvm_options: Sequence[str] = DEFAULT_JVM_OPTIONS,
         start_timeout: float = 120.0,
         stop_with_parent: bool = False,
@@ -293,6 +307,10 @@ class LocalKafka:
         self.port = port
         self.host = host
         self.extra_properties = dict(extra_properties or {})
+        self.scram_users = dict(scram_users or {})
+        for name, password in self.scram_users.items():
+            if any(char in value for value in (name, password) for char in ',"') or not name or not password:
+                raise ValueError(f"SCRAM user {name!r}: empty, or a name or password holding ',' or '\"'")
         self.jvm_options = tuple(jvm_options)
         self.start_timeout = start_timeout
         self.stop_with_parent = stop_with_parent
@@ -367,7 +385,8 @@ class LocalKafka:
             "share.coordinator.state.topic.min.isr": min_isr,
             "group.initial.rebalance.delay.ms": "0",
         }
-        properties.update(self.extra_properties)
+        for key, value in self.extra_properties.items():
+            properties[key] = f"{properties[key]},{value}" if key in _LIST_PROPERTIES and value else value
         return properties
 
     def _write_config(self) -> None:
@@ -385,13 +404,21 @@ class LocalKafka:
             log4j = _LOG4J2_TEMPLATE.format(log_file=directory / "server.log")
             (directory / "log4j2.properties").write_text(log4j)
 
+    def _scram_arguments(self) -> list[str]:
+        """``--add-scram`` arguments of ``StorageTool format`` for every SCRAM user and mechanism."""
+        arguments: list[str] = []
+        for name, password in self.scram_users.items():
+            for mechanism in SCRAM_MECHANISMS:
+                arguments += ["--add-scram", f'{mechanism}=[name="{name}",password="{password}"]']
+        return arguments
+
     def _format_storage(self, java: str, libs: Path) -> None:
         """Format the KRaft storage of every node not formatted yet (in parallel: one JVM each)."""
         pending = [n for n in self.nodes if not (self.node_dir(n.node_id) / "data" / "meta.properties").exists()]
         runs = {
             node.node_id: subprocess.Popen(
                 [java, "-cp", f"{libs}/*", "kafka.tools.StorageTool", "format", "-t", str(self._cluster_id),
-                 "-c", str(self.node_dir(node.node_id) / "server.properties")],
+                 "-c", str(self.node_dir(node.node_id) / "server.properties"), *self._scram_arguments()],
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             )
             for node in pending
@@ -399,7 +426,10 @@ class LocalKafka:
         for node_id, run in runs.items():
             output, _ = run.communicate()
             if run.returncode != 0:
-                raise LocalKafkaError(f"formatting node {node_id} failed:\n{output.decode(errors='replace')}")
+                text = output.decode(errors="replace")
+                for password in self.scram_users.values():
+                    text = text.replace(password, "***")
+                raise LocalKafkaError(f"formatting node {node_id} failed:\n{text}")
 
     # -- processes ----------------------------------------------------------------------------------------------
 
