@@ -68,11 +68,13 @@ class BatchProducer:
         buffer_bytes: int = 64 * 1024 * 1024,
         max_block_seconds: float = 5.0,
         delivery_timeout_seconds: float = 120.0,
+        max_record_bytes: int = 1_000_000,
         start_timeout: float = 60.0,
     ) -> None:
         self.linger_seconds = linger_seconds
         self.buffer_bytes = buffer_bytes
         self.max_block_seconds = max_block_seconds
+        self.max_record_bytes = max_record_bytes
         self._on_delivery = on_delivery
         self._partitioner = KeyHashPartitioner()
         self._lock = threading.Lock()
@@ -114,13 +116,16 @@ class BatchProducer:
         """Append one record to its partition's open batch; ``tag`` is what the delivery report counts it under.
 
         Raises :class:`KafkaTimeoutError` when the buffer stayed full for ``max_block_seconds``, and
-        :class:`ValueError` for a record larger than a batch may be.
+        :class:`ValueError` for a record over ``max_record_bytes``: the broker would refuse its whole batch, and an
+        idempotent producer's later batches to that partition with it.
         """
         if topic not in self._known_topics:
             self._call(self._producer.partitions_for(topic), self.max_block_seconds)
             self._known_topics.add(topic)
         partition = self._partitioner.partition(topic, key, key, value, value, self._producer.client.cluster)
         size = len(value) + (len(key) if key else 0)
+        if size > self.max_record_bytes:
+            raise ValueError(f"a record of {size} bytes is over the {self.max_record_bytes} byte limit")
         with self._changed:
             if self._closed:
                 raise RuntimeError("the producer is closed")

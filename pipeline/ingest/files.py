@@ -83,7 +83,10 @@ def read_lines(stream: BinaryIO, max_bytes: int = MAX_RECORD_BYTES, follow: bool
 
 
 def _finished(number: int, kept: bytearray, size: int, max_bytes: int) -> Iterator[Line]:
-    """The line just read, without its line ending; ``size`` excludes the ending already."""
+    """The line just read, without its line ending; ``size`` excludes the ending already.
+
+    A line longer than ``max_bytes`` is yielded (to be rejected as too large) even when its kept start is blank.
+    """
     data = bytes(kept[:size])
-    if data.strip():
+    if data.strip() or size > len(data):
         yield Line(number=number, data=data, size=size)

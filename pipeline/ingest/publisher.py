@@ -27,11 +27,14 @@ from schemas.errors import SchemaError
 from schemas.post import Post
 from schemas.times import format_time
 
-__all__ = ["DLQ_SAMPLE_BYTES", "IngestSummary", "PostPublisher", "dead_letter_record"]
+__all__ = ["DLQ_SAMPLE_BYTES", "MAX_MESSAGE_BYTES", "IngestSummary", "PostPublisher", "dead_letter_record"]
 
 logger = logging.getLogger(__name__)
 
-#: Bytes of the original input kept in a dead-letter record (the full size is recorded too).
+#: The largest record ingest sends: the broker's default ``message.max.bytes`` (1 MiB) less room for batch framing.
+MAX_MESSAGE_BYTES = 1_000_000
+#: Bytes of the original input kept in a dead-letter record (the full size is recorded too). The record holds them
+#: as text when they are UTF-8 and stay compact in JSON, else as base64: a record is never much over 350 kB.
 DLQ_SAMPLE_BYTES = 256 * 1024
 
 
@@ -78,6 +81,9 @@ def dead_letter_record(original: bytes, error: SchemaError, source: str, origin:
     ...                                          "file", {"file": "a.jsonl", "line": 3}, 0.0))
     >>> record["reason"], record["origin"]["line"], record["original"]
     ('invalid_json', 3, '{"id": 1')
+    >>> len(dead_letter_record(b"\x01" * 300_000, SchemaError("", "malformed JSON", "invalid_json"), "file", {},
+    ...                        0.0)) < 400_000
+    True
     """
     sample = original[:DLQ_SAMPLE_BYTES]
     record: dict[str, Any] = {
@@ -94,6 +100,14 @@ def dead_letter_record(original: bytes, error: SchemaError, source: str, origin:
         record["original"] = sample.decode("utf-8")
     except UnicodeDecodeError:
         record["original_base64"] = base64.b64encode(sample).decode("ascii")
+        return orjson.dumps(record)
+    encoded = orjson.dumps(record)
+    if len(encoded) <= 2 * DLQ_SAMPLE_BYTES:
+        return encoded
+    # JSON escapes a control character in 6 bytes: such a sample goes as base64 (4 bytes per 3), so the record
+    # stays far below the broker's 1 MB message limit
+    del record["original"]
+    record["original_base64"] = base64.b64encode(sample).decode("ascii")
     return orjson.dumps(record)
 
 
@@ -129,7 +143,7 @@ class PostPublisher:
         self._event_lag = metrics.INGEST_EVENT_LAG.labels(source)
         self._last_publish = metrics.INGEST_LAST_PUBLISH.labels(source)
         self._producer = BatchProducer(settings.kafka, f"{settings.app_id}-ingest-{source}", self._delivered,
-                                       buffer_bytes=buffer_bytes)
+                                       buffer_bytes=buffer_bytes, max_record_bytes=MAX_MESSAGE_BYTES)
         metrics.INGEST_BUFFERED.labels(source).set_function(lambda: self._producer.unsettled)
 
     def __enter__(self) -> PostPublisher:
@@ -150,8 +164,14 @@ class PostPublisher:
             self.summary.duplicates += 1
             self._duplicate.inc()
             return False
+        key, value = post.id.encode(), post.to_json(ingested_at=now)
+        if len(key) + len(value) > MAX_MESSAGE_BYTES:
+            error = SchemaError("", f"the post is {len(value)} bytes as JSON, over Kafka's {MAX_MESSAGE_BYTES}",
+                                "too_large")
+            self.reject(value, error, {"post_id": post.id}, now)
+            return False
         self._event_lag.observe(max(0.0, now - post.created_at))
-        self._send(self.settings.topics.posts, post.id.encode(), post.to_json(ingested_at=now), tag=post.platform)
+        self._send(self.settings.topics.posts, key, value, tag=post.platform)
         return True
 
     def reject(self, original: bytes, error: SchemaError, origin: dict[str, Any], now: float | None = None,
