@@ -94,20 +94,20 @@ def ingest_paths(paths: Iterable[Path], sink: PostSink, *, parse: Parser = _pars
                  stop: Any = None, max_bytes: int = MAX_RECORD_BYTES) -> IngestSummary:
     """Read every line of every file into ``sink``; a bad line is rejected, never fatal."""
     for path in paths:
+        name = str(path)
         with open_maybe_gzip(Path(path)) as stream:
             try:
                 for line in read_lines(stream, max_bytes=max_bytes, follow=follow, stop=stop):
                     sink.received()
-                    origin = {"file": str(path), "line": line.number}
                     if line.oversized:
                         error = SchemaError("", f"line is {line.size} bytes, over the {max_bytes} byte limit",
                                             "too_large")
-                        sink.reject(line.data, error, origin, size=line.size)
+                        sink.reject(line.data, error, {"file": name, "line": line.number}, size=line.size)
                         continue
                     try:
                         posts = parse(line.data)
                     except SchemaError as error:
-                        sink.reject(line.data, error, origin)
+                        sink.reject(line.data, error, {"file": name, "line": line.number})
                         continue
                     for post in posts:
                         sink.publish(post)
