@@ -5,7 +5,8 @@ Zipf-distributed (a few subjects are busy, most are quiet, as on a real watchlis
 R posts per second of event time. It starts two ``siaga worker`` processes (mentions and subject state on four
 partitions shared between them; posts on one partition, so the stream reaches the mentions in event-time order),
 ingests the stream flat out and prints, per configuration: end-to-end posts/s (start of ingest until both
-workers have consumed every mention), CPU per post, each worker's memory, the subjects it tracks and the metric
+workers have consumed every mention), CPU per post, each worker's memory, the subjects it has closed windows for
+(none when the stream spans less event time than a window plus the allowed lateness, two minutes) and the metric
 series it exports, and how these grow with subjects and with the event rate. Figures only; nothing is asserted.
 
     python benchmarks/bench_scale.py [--posts 40000] [--subjects 100,1000,10000] [--rates 100,1000] [--seed 7]
@@ -138,8 +139,9 @@ def main() -> None:
     kafka.start()
     try:
         print(f"{'subjects':>8} {'posts/s of':>10} {'posts':>7} {'end to end':>12} {'worker CPU':>11} "
-              f"{'RSS per worker':>16} {'subjects tracked':>20} {'series per worker':>18}")
-        print(f"{'':>8} {'event time':>10} {'':>7} {'posts/s':>12} {'µs per post':>11}")
+              f"{'RSS per worker':>16} {'windows closed for':>20} {'series per worker':>18}")
+        print(f"{'':>8} {'event time':>10} {'':>7} {'posts/s':>12} {'µs per post':>11} {'':>16} "
+              f"{'(subjects)':>20}")
         for subjects in sizes:
             for rate in rates:
                 run = measure(kafka, work, subjects, rate, args.posts, args.seed)

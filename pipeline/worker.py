@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 import faust
+from aiokafka.errors import KafkaError
 
 from detectors.sentiment import SentimentScorer
 from pipeline import metrics
@@ -57,8 +58,13 @@ def _attach_lag_monitor(streams: Streams, settings: Settings) -> None:
         partitions = [tp for tp in consumer.assignment() if tp.topic in sources]
         if not partitions:
             return
-        highwaters = await consumer.highwaters(*partitions)
-        for tp in partitions:
-            position = await consumer.position(tp)
-            if position is not None and tp in highwaters:
-                metrics.CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(max(0, highwaters[tp] - position))
+        try:
+            highwaters = await consumer.highwaters(*partitions)
+            for tp in partitions:
+                position = await consumer.position(tp)
+                if position is not None and tp in highwaters:
+                    metrics.CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(max(0, highwaters[tp] - position))
+        except KafkaError as error:
+            # a rebalance took a partition away between assignment() and position(): a timer must never take the
+            # worker down with it; the next tick reads the new assignment
+            logger.debug("consumer lag not exported this time: %s", error)
