@@ -8,8 +8,9 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -50,16 +51,22 @@ class WorkerProcess:
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 raise RuntimeError(f"the worker exited with {self._process.returncode}:\n{self.log_tail()}")
-            text = self.metrics_text()
+            text = self.metrics_text(["siaga_state_recovering"])
             if text is not None and _recovered(text):
                 return
             time.sleep(0.2)
         raise RuntimeError(f"the worker was not ready in {ready_timeout:.0f}s:\n{self.log_tail()}")
 
-    def metrics_text(self) -> str | None:
-        """The worker's current /metrics page, or None when it does not answer."""
+    def metrics_text(self, names: Sequence[str] = ()) -> str | None:
+        """The worker's current /metrics page (only the series ``names`` when given), or None if it does not answer.
+
+        Asking for a few names keeps the poll cheap for the worker: with thousands of subjects the whole page has
+        hundreds of thousands of series.
+        """
+        query = "?" + urllib.parse.urlencode([("name[]", name) for name in names]) if names else ""
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=2) as response:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics{query}",
+                                        timeout=10) as response:
                 return response.read().decode()
         except OSError:
             return None
