@@ -103,15 +103,6 @@ class HashedLogisticRegression:
     def _logits(self, hashed: list[tuple[int, float]], offset: Sequence[float] | None) -> list[float]:
         logits = list(self._bias) if offset is None else [b + o for b, o in zip(self._bias, offset, strict=True)]
         get = self._weights.get
-        if len(logits) == 3:  # the sentiment case, unrolled: this loop is most of the cost of a prediction
-            z0, z1, z2 = logits
-            for bucket, value in hashed:
-                w = get(bucket)
-                if w is not None:
-                    z0 += w[0] * value
-                    z1 += w[1] * value
-                    z2 += w[2] * value
-            return [z0, z1, z2]
         for bucket, value in hashed:
             w = get(bucket)
             if w is not None:
@@ -127,7 +118,7 @@ class HashedLogisticRegression:
         return [e / total for e in exps]
 
     def _predict_logits(self, x: dict[str, float], offset: Sequence[float] | None) -> list[float]:
-        """``_logits(_hash(x), offset)`` in one loop, for the prediction path."""
+        """``_logits(_hash(x), offset)`` in one loop, unrolled for three classes: the per-post prediction path."""
         if len(self.classes) != 3:
             return self._logits(self._hash(x), offset)
         z0, z1, z2 = self._bias if offset is None else [b + o for b, o in zip(self._bias, offset, strict=True)]

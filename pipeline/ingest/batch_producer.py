@@ -12,7 +12,9 @@ The producer is idempotent with ``acks=all``; a batch the cluster has not acknow
 handed to aiokafka one at a time, in the order they were closed, so each partition keeps its records in send
 order. ``send`` blocks while more than ``buffer_bytes`` wait for acknowledgement and raises
 :class:`~aiokafka.errors.KafkaTimeoutError` after ``max_block_seconds``: the caller decides whether to wait longer
-(ingest does, see :class:`~pipeline.ingest.publisher.PostPublisher`).
+(ingest does, see :class:`~pipeline.ingest.publisher.PostPublisher`). A record over ``max_record_bytes`` raises
+:class:`RecordTooLarge` before it is queued: the broker would refuse its whole batch, and an idempotent producer
+would then fail every later batch to that partition.
 """
 
 from __future__ import annotations
@@ -32,12 +34,16 @@ from aiokafka.errors import KafkaTimeoutError
 from pipeline.config import KafkaSettings
 from pipeline.ingest.partitioning import KeyHashPartitioner
 
-__all__ = ["BatchProducer", "Delivery", "KafkaTimeoutError"]
+__all__ = ["BatchProducer", "Delivery", "KafkaTimeoutError", "RecordTooLarge"]
 
 logger = logging.getLogger(__name__)
 
 #: Called once per batch from the producer's thread: the records per tag, and the error (None when acknowledged).
 Delivery = Callable[[Counter[Hashable], BaseException | None], None]
+
+
+class RecordTooLarge(ValueError):
+    """A record over the producer's ``max_record_bytes``: it was not queued."""
 
 
 @dataclass
@@ -91,14 +97,13 @@ class BatchProducer:
         options = {"client_id": client_id, "acks": "all", "enable_idempotence": True, "linger_ms": 0,
                    "max_batch_size": batch_bytes, "max_request_size": max_request_bytes,
                    "request_timeout_ms": int(delivery_timeout_seconds * 1000), **kafka.aiokafka()}
+        self._queue: asyncio.Queue[_OpenBatch]
+        self._tasks: list[asyncio.Task[None]]
         try:
             self._producer: AIOKafkaProducer = self._call(self._start(options), start_timeout)
         except BaseException:
             self._stop_loop()
             raise
-        self._queue: asyncio.Queue[_OpenBatch] = self._call(self._make_queue(), start_timeout)
-        self._submitter: asyncio.Task[None] = self._call(self._spawn(self._submit_in_order()), start_timeout)
-        self._lingerer: asyncio.Task[None] = self._call(self._spawn(self._ship_lingering()), start_timeout)
 
     def __enter__(self) -> BatchProducer:
         return self
@@ -116,16 +121,15 @@ class BatchProducer:
         """Append one record to its partition's open batch; ``tag`` is what the delivery report counts it under.
 
         Raises :class:`KafkaTimeoutError` when the buffer stayed full for ``max_block_seconds``, and
-        :class:`ValueError` for a record over ``max_record_bytes``: the broker would refuse its whole batch, and an
-        idempotent producer's later batches to that partition with it.
+        :class:`RecordTooLarge` for a record over ``max_record_bytes``.
         """
+        size = len(value) + (len(key) if key else 0)
+        if size > self.max_record_bytes:
+            raise RecordTooLarge(f"a record of {size} bytes is over the {self.max_record_bytes} byte limit")
         if topic not in self._known_topics:
             self._call(self._producer.partitions_for(topic), self.max_block_seconds)
             self._known_topics.add(topic)
         partition = self._partitioner.partition(topic, key, key, value, value, self._producer.client.cluster)
-        size = len(value) + (len(key) if key else 0)
-        if size > self.max_record_bytes:
-            raise ValueError(f"a record of {size} bytes is over the {self.max_record_bytes} byte limit")
         with self._changed:
             if self._closed:
                 raise RuntimeError("the producer is closed")
@@ -136,15 +140,12 @@ class BatchProducer:
                     if remaining <= 0:
                         raise KafkaTimeoutError(f"{self._buffered} bytes wait for Kafka; the buffer is full")
                     self._changed.wait(remaining)
-            batch = self._open.get((topic, partition))
-            if batch is None:
+            batch = self._open.get((topic, partition)) or self._opened(topic, partition)
+            if batch.builder.append(key=key, value=value, timestamp=None, headers=headers) is None:
+                # full: ship it; the record opens the next batch (a batch always takes its first record)
+                self._ship(batch)
                 batch = self._opened(topic, partition)
-            if batch.builder.append(key=key, value=value, timestamp=None, headers=headers or []) is None:
-                if batch.tags:
-                    self._ship(batch)
-                    batch = self._opened(topic, partition)
-                if batch.builder.append(key=key, value=value, timestamp=None, headers=headers or []) is None:
-                    raise ValueError(f"a record of {size} bytes does not fit in a batch")
+                batch.builder.append(key=key, value=value, timestamp=None, headers=headers)
             batch.size += size
             batch.tags[tag] += 1
             self._buffered += size
@@ -183,28 +184,22 @@ class BatchProducer:
 
     # -- on the producer's event loop ------------------------------------------------------------------------------
 
-    @staticmethod
-    async def _start(options: dict[str, Any]) -> AIOKafkaProducer:
+    async def _start(self, options: dict[str, Any]) -> AIOKafkaProducer:
+        """Start aiokafka, then the batch queue and the tasks that drain it (all belong to this loop)."""
         producer = AIOKafkaProducer(**options)
         try:
             await producer.start()
         except BaseException:
             await producer.stop()
             raise
+        self._queue = asyncio.Queue()
+        self._tasks = [asyncio.create_task(self._submit_in_order()), asyncio.create_task(self._ship_lingering())]
         return producer
 
-    @staticmethod
-    async def _make_queue() -> asyncio.Queue[_OpenBatch]:
-        return asyncio.Queue()
-
-    @staticmethod
-    async def _spawn(coroutine: Any) -> asyncio.Task[None]:
-        return asyncio.get_running_loop().create_task(coroutine)
-
     async def _shutdown(self) -> None:
-        for task in (self._submitter, self._lingerer):
+        for task in self._tasks:
             task.cancel()
-        await asyncio.gather(self._submitter, self._lingerer, return_exceptions=True)
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._producer.stop()
 
     async def _submit_in_order(self) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import threading
 import time
 from collections import Counter
 from collections.abc import Hashable
@@ -21,7 +20,7 @@ import orjson
 
 from pipeline import metrics
 from pipeline.config import Settings
-from pipeline.ingest.batch_producer import BatchProducer, KafkaTimeoutError
+from pipeline.ingest.batch_producer import BatchProducer, KafkaTimeoutError, RecordTooLarge
 from pipeline.ingest.dedupe import RecentIds
 from schemas.errors import SchemaError
 from schemas.post import Post
@@ -115,8 +114,8 @@ class PostPublisher:
     """Publish posts to ``siaga.posts`` (key = post id) and rejections to ``siaga.posts.dlq``.
 
     Use as a context manager; :meth:`close` flushes and waits for every acknowledgement. Once ``buffer_bytes``
-    wait for the cluster's acknowledgement, :meth:`publish` blocks (retrying every ``retry_seconds``) until the
-    cluster takes records again.
+    wait for the cluster's acknowledgement, :meth:`publish` blocks until the cluster takes records again, and
+    reports backpressure after ``retry_seconds`` of waiting.
     """
 
     def __init__(
@@ -132,9 +131,7 @@ class PostPublisher:
         self.settings = settings
         self.source = source
         self.summary = IngestSummary()
-        self.retry_seconds = retry_seconds
         self._recent = RecentIds(dedupe_horizon_seconds, dedupe_max_ids)
-        self._lock = threading.Lock()
         self._blocked = False
         metrics.register_source(source)
         # labelled children looked up once: a label lookup costs more than the update itself
@@ -143,7 +140,8 @@ class PostPublisher:
         self._event_lag = metrics.INGEST_EVENT_LAG.labels(source)
         self._last_publish = metrics.INGEST_LAST_PUBLISH.labels(source)
         self._producer = BatchProducer(settings.kafka, f"{settings.app_id}-ingest-{source}", self._delivered,
-                                       buffer_bytes=buffer_bytes, max_record_bytes=MAX_MESSAGE_BYTES)
+                                       buffer_bytes=buffer_bytes, max_block_seconds=retry_seconds,
+                                       max_record_bytes=MAX_MESSAGE_BYTES)
         metrics.INGEST_BUFFERED.labels(source).set_function(lambda: self._producer.unsettled)
 
     def __enter__(self) -> PostPublisher:
@@ -164,14 +162,14 @@ class PostPublisher:
             self.summary.duplicates += 1
             self._duplicate.inc()
             return False
-        key, value = post.id.encode(), post.to_json(ingested_at=now)
-        if len(key) + len(value) > MAX_MESSAGE_BYTES:
-            error = SchemaError("", f"the post is {len(value)} bytes as JSON, over Kafka's {MAX_MESSAGE_BYTES}",
-                                "too_large")
-            self.reject(value, error, {"post_id": post.id}, now)
+        value = post.to_json(ingested_at=now)
+        try:
+            self._send(self.settings.topics.posts, post.id.encode(), value, tag=post.platform)
+        except RecordTooLarge as error:
+            self.reject(value, SchemaError("", f"the post as JSON is too large for Kafka: {error}", "too_large"),
+                        {"post_id": post.id}, now)
             return False
         self._event_lag.observe(max(0.0, now - post.created_at))
-        self._send(self.settings.topics.posts, key, value, tag=post.platform)
         return True
 
     def reject(self, original: bytes, error: SchemaError, origin: dict[str, Any], now: float | None = None,
@@ -197,16 +195,16 @@ class PostPublisher:
         self._producer.close()
 
     def _delivered(self, tags: Counter[Hashable], error: BaseException | None) -> None:
-        """Count one batch's records: published posts per platform, or failures (called by the producer)."""
+        """Count one batch's records: published posts per platform, or failures.
+
+        Only the producer's thread calls this, so the counts it writes need no lock.
+        """
         records = sum(tags.values())
         if error is not None:
-            with self._lock:
-                self.summary.failed += records
+            self.summary.failed += records
             logger.error("could not deliver %d records to Kafka: %s", records, error)
             return
-        posts = records - tags.get(None, 0)
-        with self._lock:
-            self.summary.published += posts
+        self.summary.published += records - tags.get(None, 0)
         for platform, count in tags.items():
             if platform is not None:
                 metrics.POSTS_PUBLISHED.labels(self.source, platform).inc(count)
@@ -218,9 +216,8 @@ class PostPublisher:
             try:
                 self._producer.send(topic, key, value, tag=tag, headers=headers)
                 break
-            except KafkaTimeoutError:
+            except KafkaTimeoutError:  # the producer waited retry_seconds for room: keep waiting, and say so
                 self._set_blocked(True)
-                time.sleep(self.retry_seconds)
         if self._blocked:
             self._set_blocked(False)
 

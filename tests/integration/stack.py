@@ -10,17 +10,24 @@ from pathlib import Path
 from kafka import KafkaAdminClient, KafkaConsumer
 from kafka.admin import NewTopic
 
-from pipeline.config import KafkaSettings, Settings, TopicNames
+from pipeline.config import EXAMPLE_WATCHLIST, KafkaSettings, Settings, TopicNames
+from pipeline.demo_data import DemoScenario
 from pipeline.ingest.file_ingest import ingest_paths
 from pipeline.ingest.publisher import IngestSummary, PostPublisher
 from pipeline.local_kafka import find_free_port
+from pipeline.replay import replay_files
 from pipeline.runner import WorkerProcess, metric_total
 from pipeline.topic_admin import create_topics, topic_specs
 from schemas.crisis_event import CrisisEvent
+from schemas.watchlist import load_watchlist
 
 __all__ = [
-    "crisis_events", "ingest_file", "isolated_settings", "processed_posts", "read_topic", "start_worker", "wait_for",
+    "CRISIS_SCENARIO", "crisis_events", "expected_events", "ingest_file", "isolated_settings", "processed_posts",
+    "read_topic", "start_worker", "wait_for",
 ]
+
+#: About a day of the demo's traffic with one crisis, for bank-nusantara: what the spine and fault tests stream.
+CRISIS_SCENARIO = DemoScenario(hours=29.0, crisis_start_hours=26.5, crisis_hours=1.0, seed=11)
 
 
 def isolated_settings(bootstrap: str, prefix: str, partitions: int = 1, replication_factor: int = 1,
@@ -89,6 +96,11 @@ def crisis_events(settings: Settings, *, until: Callable[[list[CrisisEvent]], bo
 
     return decoded(read_topic(settings, settings.topics.crisis_events, until=lambda v: until(decoded(v)),
                               timeout=timeout))
+
+
+def expected_events(stream: Path) -> list[CrisisEvent]:
+    """What the in-process replay (the same detection code, no Kafka) finds in ``stream`` for the example watchlist."""
+    return replay_files([stream], load_watchlist(EXAMPLE_WATCHLIST)).events
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:

@@ -7,14 +7,18 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Hashable
 
+import orjson
 import pytest
 from kafka import KafkaAdminClient, KafkaConsumer
 from kafka.admin import NewTopic
 from kafka.partitioner import murmur2 as kafka_murmur2
 
 from pipeline.config import KafkaSettings
-from pipeline.ingest.batch_producer import BatchProducer, KafkaTimeoutError
+from pipeline.ingest.batch_producer import BatchProducer, KafkaTimeoutError, RecordTooLarge
+from pipeline.ingest.publisher import PostPublisher
 from pipeline.local_kafka import LocalKafka
+from schemas.post import Author, Post
+from tests.integration.stack import isolated_settings, read_topic
 
 
 class Deliveries:
@@ -110,3 +114,33 @@ def test_a_broker_outage_blocks_sends_and_loses_nothing(local_kafka_factory: Cal
     assert deliveries.acknowledged[None] == sent
     values = consume(bootstrap, "posts", sent)
     assert [key for _, key, _, _ in values] == [b"x:%d" % number for number in range(sent)]
+
+
+def test_a_record_over_the_limit_is_refused_before_it_is_queued(
+    kafka_bootstrap: str, kafka_admin: KafkaAdminClient, unique_topic_prefix: str
+) -> None:
+    topic = f"{unique_topic_prefix}.posts"
+    kafka_admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
+    deliveries = Deliveries()
+    with BatchProducer(KafkaSettings(bootstrap_servers=kafka_bootstrap), "test", deliveries,
+                       max_record_bytes=1000) as producer:
+        with pytest.raises(RecordTooLarge):
+            producer.send(topic, b"x:big", b"v" * 1001)
+        assert producer.unsettled == 0
+        producer.send(topic, b"x:small", b"v" * 10)
+        assert producer.flush(timeout=30)
+    assert deliveries.errors == [] and deliveries.acknowledged == Counter({None: 1})
+
+
+def test_a_post_too_large_for_kafka_is_dead_lettered(kafka_bootstrap: str, unique_topic_prefix: str) -> None:
+    settings = isolated_settings(kafka_bootstrap, unique_topic_prefix)
+    # every field within the schema's limits, yet 1.18 MB as JSON: control characters are escaped in 6 bytes
+    huge = Post("x:huge", "x", Author("x:u1"), "\x01" * 65_536, 1767574800.0,
+                hashtags=tuple("\x01" * 256 for _ in range(256)), mentions=tuple("\x02" * 256 for _ in range(256)))
+    with PostPublisher(settings, "file") as publisher:
+        assert publisher.publish(huge) is False
+        assert publisher.publish(Post("x:small", "x", Author("x:u1"), "ok", 1767574800.0)) is True
+    assert publisher.summary.published == 1 and publisher.summary.failed == 0
+    assert publisher.summary.rejected == Counter({"too_large": 1})
+    dead = read_topic(settings, settings.topics.posts_dlq, until=lambda values: len(values) >= 1, timeout=30)
+    assert [orjson.loads(value)["reason"] for value in dead] == ["too_large"]

@@ -18,15 +18,15 @@ import pytest
 from kafka import KafkaAdminClient
 from prometheus_client import REGISTRY
 
-from pipeline.demo_data import DemoScenario, write_demo_file
+from pipeline.demo_data import write_demo_file
 from pipeline.ingest.publisher import PostPublisher
 from pipeline.local_kafka import LocalKafka
-from pipeline.replay import replay_files
 from schemas.crisis_event import CrisisEvent
 from schemas.post import Author, Post
-from schemas.watchlist import load_watchlist
 from tests.integration.stack import (
+    CRISIS_SCENARIO,
     crisis_events,
+    expected_events,
     ingest_file,
     isolated_settings,
     processed_posts,
@@ -34,9 +34,6 @@ from tests.integration.stack import (
     start_worker,
     wait_for,
 )
-
-WATCHLIST = Path(__file__).resolve().parents[2] / "pipeline" / "data" / "watchlist.example.toml"
-SCENARIO = DemoScenario(hours=29.0, crisis_start_hours=26.5, crisis_hours=1.0, seed=11)
 
 OUTAGE_SECONDS = 60.0
 
@@ -87,8 +84,8 @@ def test_a_broker_killed_mid_stream_changes_no_crisis_event(
     local_kafka_factory: Callable[..., LocalKafka], tmp_path: Path
 ) -> None:
     stream = tmp_path / "posts.jsonl.gz"
-    write_demo_file(stream, SCENARIO)
-    expected = replay_files([stream], load_watchlist(WATCHLIST)).events
+    write_demo_file(stream, CRISIS_SCENARIO)
+    expected = expected_events(stream)
     # fence a dead broker after 3 s instead of 9 s, so the test does not wait out the production timeout
     cluster = local_kafka_factory(brokers=3, extra_properties={"broker.session.timeout.ms": "3000",
                                                                "broker.heartbeat.interval.ms": "500"})

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.demo_data import DemoScenario, write_demo_file
-from pipeline.replay import replay_files
+from pipeline.demo_data import write_demo_file
 from schemas.crisis_event import CrisisEvent
-from schemas.watchlist import load_watchlist
 from tests.integration.stack import (
+    CRISIS_SCENARIO,
     crisis_events,
+    expected_events,
     ingest_file,
     isolated_settings,
     processed_posts,
@@ -19,22 +19,20 @@ from tests.integration.stack import (
     wait_for,
 )
 
-WATCHLIST = Path(__file__).resolve().parents[2] / "pipeline" / "data" / "watchlist.example.toml"
-SCENARIO = DemoScenario(hours=29.0, crisis_start_hours=26.5, crisis_hours=1.0, seed=11)
 WINDOW = 60.0
 
 
 @pytest.fixture(scope="module")
 def stream(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("stream") / "posts.jsonl.gz"
-    write_demo_file(path, SCENARIO)
+    write_demo_file(path, CRISIS_SCENARIO)
     return path
 
 
 @pytest.fixture(scope="module")
 def expected(stream: Path) -> list[CrisisEvent]:
     """What the in-process replay (same detection code, no Kafka) finds in the stream."""
-    return replay_files([stream], load_watchlist(WATCHLIST)).events
+    return expected_events(stream)
 
 
 def _resolved(events: list[CrisisEvent]) -> bool:
@@ -59,7 +57,7 @@ def test_one_crisis_is_found_once_and_a_rerun_gives_the_same_ids(
 
     onsets = [event for event in events if event.stage == "onset"]
     assert [event.subject for event in onsets] == ["bank-nusantara"], [event.id for event in events]
-    assert onsets[0].time - SCENARIO.crisis_start <= 2 * WINDOW
+    assert onsets[0].time - CRISIS_SCENARIO.crisis_start <= 2 * WINDOW
     assert _resolved(events)
     assert {event.subject for event in events} == {"bank-nusantara"}
     assert [event.to_json() for event in events] == [event.to_json() for event in expected]

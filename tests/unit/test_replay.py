@@ -12,20 +12,20 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.cli.replay import format_summary, incidents
+from pipeline.config import EXAMPLE_WATCHLIST
 from pipeline.demo_data import DemoScenario, write_demo_file
 from pipeline.replay import ReplayResult, replay_files
 from schemas.crisis_event import CrisisEvent
 from schemas.post import Post
 from schemas.watchlist import Watchlist, load_watchlist
 
-WATCHLIST = Path(__file__).resolve().parents[2] / "pipeline" / "data" / "watchlist.example.toml"
 SCENARIO = DemoScenario()
 CRISIS_SUBJECT = "bank-nusantara"
 
 
 @pytest.fixture(scope="module")
 def watchlist() -> Watchlist:
-    return load_watchlist(WATCHLIST)
+    return load_watchlist(EXAMPLE_WATCHLIST)
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +92,7 @@ def test_on_bytes_counts_every_byte_read(tmp_path: Path, watchlist: Watchlist) -
 
 def test_cli_writes_the_events_and_a_summary(tmp_path: Path, stream: Path, replayed: ReplayResult) -> None:
     out = tmp_path / "events.jsonl"
-    run = CliRunner().invoke(main, ["replay", str(stream), "--watchlist", str(WATCHLIST), "--events", str(out)])
+    run = CliRunner().invoke(main, ["replay", str(stream), "--watchlist", str(EXAMPLE_WATCHLIST), "--events", str(out)])
     assert run.exit_code == 0, run.output
     assert out.read_bytes() == _event_bytes(replayed.events)
     assert [CrisisEvent.from_json(line).stage for line in out.read_bytes().splitlines()] == [
