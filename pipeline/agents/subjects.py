@@ -1,11 +1,19 @@
 """The subject agent: mentions in, per-subject event-time windows, detection and crisis events out.
 
 Delivery guarantee. Mentions are acknowledged by hand: a mention's offset is acked only once its window has
-closed *and* the subject's tracker has been checkpointed to the changelog-backed table (the producer is flushed
-first). A worker that dies therefore restarts from a table state that already counts every acked mention, and
-Kafka redelivers the rest; the tracker drops redelivered post ids, so every window counts each post once and
-the same windows produce the same events with the same ids. Crisis events are sent at once (not held until
+closed *and* the subject's tracker has been checkpointed to the changelog-backed table (Kafka has acknowledged
+the checkpoint). Acks go in offset order, never past a mention still waiting: Faust commits the run of acked
+offsets that follows the committed one, and would skip a single unacked mention at its head. A worker that dies
+therefore restarts from a table state that already counts every acked mention, and Kafka redelivers the rest;
+the tracker drops redelivered post ids, so every window counts each post once and the same windows produce the
+same events with the same ids. Crisis events are sent at once (not held until
 the next offset commit) and awaited until Kafka acknowledges them.
+
+Rebalances. When partitions are revoked, every tracker and unacknowledged mention of this worker is dropped, and
+a fence makes the agent skip the events it fetched before (see ``RebalanceFence``): Faust seeks back to the
+committed offsets, so they come again. Once the table is recovered, each assigned partition's trackers are
+loaded from their checkpoints, and its watermark restarts where its windows last closed, so a subject that falls
+silent after a move still resolves.
 
 Event time. Each partition keeps a watermark: the latest ``created_at`` seen. Windows close when it passes
 their end plus the allowed lateness. When a partition goes quiet, a timer moves its watermark on with the wall
@@ -14,6 +22,7 @@ clock, so a subject that falls silent still closes its windows and resolves its 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
@@ -25,6 +34,7 @@ import orjson
 
 from detectors.tracker import SubjectTracker
 from pipeline import metrics
+from pipeline.agents.rebalance import RebalanceFence
 from pipeline.app import Streams
 from pipeline.config import Settings
 from pipeline.subject_metrics import count_open_incidents, observe_events, observe_tracker
@@ -55,10 +65,30 @@ class PartitionClock:
     swept: int = -(2**62)
     last_arrival: float = 0.0
     closing_ingested_at: float | None = None
-    held: list[tuple[float, Any]] = field(default_factory=list)
+    held: list[tuple[float, Any]] = field(default_factory=list)  # (window end, event) in offset order
     dirty: set[str] = field(default_factory=set)
     checkpoint_due: bool = False
     last_checkpoint: float = 0.0
+
+    def count_final(self, final_until: float) -> int:
+        """How many held events lead the queue with windows ending at or before ``final_until``.
+
+        >>> clock = PartitionClock(held=[(60.0, "a"), (-math.inf, "b"), (180.0, "c"), (60.0, "d")])
+        >>> clock.count_final(120.0), clock.take(2), [event for _, event in clock.held]
+        (2, ['a', 'b'], ['c', 'd'])
+        """
+        final = 0
+        for end, _ in self.held:
+            if end > final_until:
+                break
+            final += 1
+        return final
+
+    def take(self, count: int) -> list[Any]:
+        """Remove and return the first ``count`` held events."""
+        taken = [event for _, event in self.held[:count]]
+        del self.held[:count]
+        return taken
 
 
 class SubjectStage:
@@ -74,12 +104,17 @@ class SubjectStage:
         self.trackers: dict[str, SubjectTracker] = {}
         self.partition_of: dict[str, int] = {}
         self.clocks: dict[int, PartitionClock] = {}
+        self.fence = RebalanceFence()
+        self._checkpointing = asyncio.Lock()
         self.ack: Callable[[Any], Awaitable[bool]] = _no_stream
 
     # Records --------------------------------------------------------------------------------------------------
 
     async def process(self, event: Any) -> None:
         """Handle one mention record (called by the agent, inside Faust's event context)."""
+        if self.fence.is_stale(event):
+            return
+        epoch = self.fence.epoch
         partition = event.message.partition
         clock = self._clock(partition)
         clock.last_arrival = time.time()
@@ -88,11 +123,11 @@ class SubjectStage:
             mention = Mention.from_json(event.value)
         except SchemaError as error:
             logger.warning("skipping an invalid mention at %s/%d: %s", partition, event.message.offset, error)
-            await self.ack(event)
+            await self._settle(clock, event)
             return
         tracker = self._tracker(mention.subject_id, partition)
         if tracker is None:
-            await self.ack(event)
+            await self._settle(clock, event)
             return
         outcome = tracker.add(mention)
         if outcome == "counted":
@@ -101,7 +136,7 @@ class SubjectStage:
         else:
             if outcome == "late":
                 metrics.MENTIONS_LATE.labels(mention.subject_id).inc()
-            await self.ack(event)
+            await self._settle(clock, event)
         if mention.created_at > clock.watermark:
             clock.watermark = mention.created_at
             clock.closing_ingested_at = mention.ingested_at
@@ -109,14 +144,18 @@ class SubjectStage:
         if boundary > clock.swept:
             clock.swept = boundary
             await self._sweep(partition, clock, clock.watermark)
+            if epoch != self.fence.epoch:
+                return
             clock.checkpoint_due = True
         if clock.checkpoint_due and time.monotonic() - clock.last_checkpoint >= CHECKPOINT_SECONDS:
             await self._checkpoint(partition, clock)
 
     async def on_timer(self) -> None:
         """Close windows of quiet partitions and write checkpoints that are due (called every second)."""
-        now = time.time()
+        now, epoch = time.time(), self.fence.epoch
         for partition, clock in list(self.clocks.items()):
+            if epoch != self.fence.epoch:
+                return
             idle = now - clock.last_arrival
             if not math.isinf(clock.watermark) and idle >= self.idle_close_seconds:
                 watermark = clock.watermark + idle
@@ -125,19 +164,52 @@ class SubjectStage:
                     clock.swept = boundary
                     clock.closing_ingested_at = None
                     await self._sweep(partition, clock, watermark)
+                    if epoch != self.fence.epoch:
+                        return
                     clock.checkpoint_due = True
             if clock.checkpoint_due:
                 await self._checkpoint(partition, clock)
 
-    def revoke(self, partitions: set[int]) -> None:
-        """Forget the trackers of partitions moved to another worker (it restores them from the table)."""
+    def revoke(self, app: Any, partitions: set[int]) -> None:
+        """Forget the trackers and held mentions of revoked partitions, and fence off the events fetched so far.
+
+        The held mentions are not lost: they were never acked, so they come again from the committed offset,
+        to this worker or to the one that takes the partition over, which restores the trackers from the table.
+        """
+        self.fence.close(app)
         for partition in partitions:
             self.clocks.pop(partition, None)
         for subject_id in [sid for sid, p in self.partition_of.items() if p in partitions]:
             self.trackers.pop(subject_id, None)
             self.partition_of.pop(subject_id, None)
 
-    # Internals ------------------------------------------------------------------------------------------------
+    def assign(self, partitions: set[int]) -> None:
+        """Load the trackers of newly owned partitions (after table recovery) and restart their event time.
+
+        The watermark restarts at the point where the partition's last window closed, so the idle timer can close
+        the windows of subjects that receive no mention after the move.
+        """
+        for partition in sorted(partitions):
+            clock = self._clock(partition)
+            ends = [tracker.last_closed_end for subject_id, tracker in self.trackers.items()
+                    if self.partition_of[subject_id] == partition and tracker.last_closed_end is not None]
+            if ends and math.isinf(clock.watermark):
+                clock.watermark = max(ends) + self.allowed_lateness
+                clock.swept = closable_index(clock.watermark, self.window_seconds, self.allowed_lateness)
+                clock.last_arrival = time.time()
+
+    # Internals --------------------------------------------------------------------------------------------------
+
+    async def _settle(self, clock: PartitionClock, event: Any) -> None:
+        """Ack an event that counts in no window: now, or after the earlier mentions still held.
+
+        Held mentions leave the queue only when they are acked, so one covered by a checkpoint on its way to
+        Kafka still holds back what arrives after it.
+        """
+        if clock.held:
+            clock.held.append((-math.inf, event))
+        else:
+            await self.ack(event)
 
     def _clock(self, partition: int) -> PartitionClock:
         clock = self.clocks.get(partition)
@@ -207,7 +279,10 @@ class SubjectStage:
         await self._emit(events, clock.closing_ingested_at)
 
     async def _emit(self, events: list[CrisisEvent], closing_ingested_at: float | None) -> None:
+        epoch = self.fence.epoch
         for crisis_event in events:
+            if epoch != self.fence.epoch:
+                return
             pending = await self.streams.crisis_events.send(
                 key=crisis_event.subject.encode(), value=crisis_event.to_json(), force=True,
             )
@@ -218,24 +293,35 @@ class SubjectStage:
         observe_events(events)
 
     async def _checkpoint(self, partition: int, clock: PartitionClock) -> None:
-        """Write changed trackers to the table, flush, then ack every mention whose window is final."""
-        clock.checkpoint_due = False
-        clock.last_checkpoint = time.monotonic()
-        table = self.streams.subject_state
-        for subject_id in sorted(clock.dirty):
-            state = {"version": STATE_VERSION, "partition": partition,
-                     "tracker": self.trackers[subject_id].to_dict()}
-            table[subject_id.encode()] = orjson.dumps(state)
-        clock.dirty.clear()
-        await self.streams.app.producer.flush()
-        final_until = clock.swept * self.window_seconds
-        keep: list[tuple[float, Any]] = []
-        for end, held_event in clock.held:
-            if end <= final_until:
-                await self.ack(held_event)
-            else:
-                keep.append((end, held_event))
-        clock.held = keep
+        """Write changed trackers to the table, wait until Kafka has them, then ack the mentions they cover.
+
+        Covered are the held mentions whose windows were final when the trackers were written; mentions that
+        arrive while the checkpoint is on its way wait for the next one. Checkpoints run one at a time, so acks
+        stay in offset order. The wait is on each changelog record's own delivery: Faust's ``producer.flush()``
+        returns once its send buffer has been idle for 0.1 s, empty or not.
+        """
+        epoch = self.fence.epoch
+        async with self._checkpointing:
+            if epoch != self.fence.epoch:
+                return
+            clock.checkpoint_due = False
+            clock.last_checkpoint = time.monotonic()
+            table = self.streams.subject_state
+            deliveries = []
+            for subject_id in sorted(clock.dirty):
+                key = subject_id.encode()
+                value = orjson.dumps({"version": STATE_VERSION, "partition": partition,
+                                      "tracker": self.trackers[subject_id].to_dict()})
+                table.data[key] = value
+                deliveries.append(table.send_changelog(None, key, value))
+            clock.dirty.clear()
+            covered = clock.count_final(clock.swept * self.window_seconds)
+            if deliveries:
+                await asyncio.gather(*deliveries)
+            if epoch != self.fence.epoch:
+                return
+            for final_event in clock.take(covered):
+                await self.ack(final_event)
 
 
 async def _no_stream(event: Any) -> bool:
@@ -250,7 +336,9 @@ def attach_subject_agent(streams: Streams, stage: SubjectStage) -> None:
     async def subjects(stream):  # type: ignore[no-untyped-def]
         manual = stream.noack()
         stage.ack = manual.ack
-        async for batch in manual.take_events(BATCH_SIZE, within=BATCH_SECONDS):
+        # noack_take, not take_events: take_events acks every event of a batch once the batch is handled, which
+        # would commit mentions whose windows are still open and not yet checkpointed
+        async for batch in manual.noack_take(BATCH_SIZE, within=BATCH_SECONDS):
             for event in batch:
                 await stage.process(event)
 
@@ -260,4 +348,9 @@ def attach_subject_agent(streams: Streams, stage: SubjectStage) -> None:
 
     @streams.app.on_partitions_revoked.connect
     async def on_revoked(app: Any, revoked: set[Any], **_: Any) -> None:
-        stage.revoke({tp.partition for tp in revoked if tp.topic == mentions_topic})
+        stage.revoke(app, {tp.partition for tp in revoked if tp.topic == mentions_topic})
+
+    @streams.subject_state.on_recover
+    async def on_recovered() -> None:
+        assigned = streams.app.consumer.assignment()
+        stage.assign({tp.partition for tp in assigned if tp.topic == mentions_topic})
