@@ -19,7 +19,7 @@ events on other subjects), the window-close-to-event delay p50 and p99 of the li
 ``siaga_window_close_to_event_seconds`` histograms, summed) and how long the workers took to drain after the
 last live post (about a second, the poll, when they kept up). Figures only; nothing is asserted.
 
-    python benchmarks/bench_scale.py [--posts 10000] [--subjects 100,1000,10000] [--rates 100,1000] [--seed 7]
+    python benchmarks/bench_scale.py [--posts 10000] [--subjects 100,1000,10000] [--rates 100,300] [--seed 7]
 
 ``--posts`` is the history's size; at a high rate it is stretched to cover the warm-up. To fit a warm-up, a
 surge and its closing in a benchmark's time the workers run 10-second windows with 10 seconds of allowed
@@ -294,7 +294,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=10_000, help="posts of history per configuration")
     parser.add_argument("--subjects", default="100,1000,10000", help="watchlist sizes, comma-separated")
-    parser.add_argument("--rates", default="100,1000", help="posts per second of event time, comma-separated")
+    parser.add_argument("--rates", default="100,300", help="posts per second of event time, comma-separated")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     sizes = [int(value) for value in args.subjects.split(",")]
