@@ -1,6 +1,7 @@
 """Sensitivity presets: named parameter sets for :class:`~detectors.anomaly.CrisisDetector`.
 
-A watchlist subject picks ``low``, ``balanced`` or ``high``; it may override any single parameter. The numbers
+A watchlist subject picks ``low``, ``balanced`` or ``high``; code may override any single parameter, and a watchlist
+the few in :data:`OVERRIDABLE` (checked by :func:`check_overrides`). The numbers
 are stated in units that do not depend on the window size (seconds, standard deviations of the learned noise),
 so one preset serves 1-minute social windows and 5-minute count series alike.
 
@@ -23,7 +24,8 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["DEFAULTS", "LIFECYCLE_PRESETS", "PRESETS", "SENSITIVITIES", "lifecycle_preset", "preset"]
+__all__ = ["DEFAULTS", "LIFECYCLE_PRESETS", "OVERRIDABLE", "PRESETS", "SENSITIVITIES", "OverrideError",
+           "check_overrides", "lifecycle_preset", "preset"]
 
 SENSITIVITIES: tuple[str, ...] = ("low", "balanced", "high")
 
@@ -59,6 +61,65 @@ LIFECYCLE_PRESETS: dict[str, dict[str, Any]] = {
     "balanced": {"open_windows": 2, "close_windows": 10, "escalate_windows": 2, "exit_fraction": 0.7},
     "high": {"open_windows": 2, "close_windows": 10, "escalate_windows": 2, "exit_fraction": 0.7},
 }
+
+
+#: Detector parameters a watchlist may set per subject or in its defaults: name -> (lowest, highest), inclusive;
+#: ``None`` bounds a boolean. ``threshold`` must also stay at or below the resolved ``critical_threshold``.
+OVERRIDABLE: dict[str, tuple[float, float] | None] = {
+    "warmup_seconds": (0.0, 30 * 86_400.0),
+    "threshold": (0.01, 0.99),
+    "critical_threshold": (0.01, 1.0),
+    "min_count": (0.0, 1_000_000.0),
+    "utc_offset_hours": (-12.0, 14.0),
+    "seasonal": None,
+}
+
+
+class OverrideError(ValueError):
+    """A watchlist override that is not allowed: ``name`` is the parameter, ``problem`` says why and ``wrong_type``
+    tells a value of the wrong kind from one out of range."""
+
+    def __init__(self, name: str, problem: str, wrong_type: bool = False) -> None:
+        self.name, self.problem, self.wrong_type = name, problem, wrong_type
+        super().__init__(f"{name}: {problem}")
+
+
+def check_overrides(sensitivity: str, overrides: dict[str, Any]) -> dict[str, Any]:
+    """Validate watchlist overrides against :data:`OVERRIDABLE` and the preset they apply to.
+
+    Returns the overrides with numbers as floats; raises :class:`OverrideError` naming the first bad one.
+
+    >>> check_overrides("balanced", {"warmup_seconds": 3600})
+    {'warmup_seconds': 3600.0}
+    >>> check_overrides("balanced", {"threshold": 0.9})
+    Traceback (most recent call last):
+    ...
+    detectors.presets.OverrideError: threshold: is 0.9, above critical_threshold 0.8 (of the balanced preset)
+    """
+    checked: dict[str, Any] = {}
+    for name, value in overrides.items():
+        if name not in OVERRIDABLE:
+            raise OverrideError(name, f"is not a detector setting; known: {', '.join(OVERRIDABLE)}")
+        bounds = OVERRIDABLE[name]
+        if bounds is None:
+            if not isinstance(value, bool):
+                raise OverrideError(name, f"must be true or false, got {type(value).__name__}", wrong_type=True)
+            checked[name] = value
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise OverrideError(name, f"must be a number, got {type(value).__name__}", wrong_type=True)
+        low, high = bounds
+        if not low <= value <= high:
+            raise OverrideError(name, f"is {value!r}, outside {low:g} .. {high:g}")
+        checked[name] = float(value)
+    params = preset(sensitivity, **checked)
+    if params["threshold"] > params["critical_threshold"]:
+        name = "threshold" if "threshold" in checked else "critical_threshold"
+        other = "critical_threshold" if name == "threshold" else "threshold"
+        side = "above" if name == "threshold" else "below"
+        source = "" if other in checked else f" (of the {sensitivity} preset)"
+        raise OverrideError(name, f"is {params[name]:g}, {side} {other} {params[other]:g}{source}")
+    return checked
 
 
 def _merge(table: dict[str, dict[str, Any]], sensitivity: str, overrides: dict[str, Any], what: str) -> dict:

@@ -47,7 +47,8 @@ class SubjectTracker:
     Parameters
     ----------
     subject
-        The watched subject; its ``sensitivity`` picks the detector and lifecycle presets.
+        The watched subject; its ``sensitivity`` picks the detector and lifecycle presets, and its watchlist
+        ``detector`` overrides apply on top of the detector preset.
     window_seconds
         Window length; windows are aligned to multiples of it since the epoch.
     allowed_lateness
@@ -58,7 +59,8 @@ class SubjectTracker:
     source
         The CloudEvents ``source`` of the events.
     detector_params, lifecycle_params
-        Overrides of single preset parameters (for tests and per-subject tuning).
+        Overrides of single preset parameters (for tests and experiments); ``detector_params`` win over the
+        subject's watchlist overrides.
 
     Examples
     --------
@@ -98,7 +100,7 @@ class SubjectTracker:
         self.detector_params = dict(detector_params or {})
         self.lifecycle_params = dict(lifecycle_params or {})
         self.detector = CrisisDetector(sensitivity=subject.sensitivity, window_seconds=self.window_seconds,
-                                       seed=seed, **self.detector_params)
+                                       seed=seed, **{**subject.detector_overrides, **self.detector_params})
         self.lifecycle = IncidentLifecycle(**lifecycle_preset(subject.sensitivity, **self.lifecycle_params))
         half_life = _DAY / self.window_seconds
         self.terms = TermBaseline(half_life_windows=half_life, max_terms=500, per_window=200)

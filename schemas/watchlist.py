@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from detectors.presets import OverrideError, check_overrides
 from schemas import _checks as check
 from schemas.errors import SchemaError
 
@@ -16,8 +17,8 @@ __all__ = ["SENSITIVITIES", "Subject", "Watchlist", "load_watchlist"]
 
 SENSITIVITIES: frozenset[str] = frozenset({"low", "balanced", "high"})
 _SUBJECT_FIELDS = frozenset({"id", "name", "terms", "hashtags", "handles", "official_handles", "exclude",
-                             "languages", "sensitivity", "team", "runbook_url"})
-_DEFAULT_FIELDS = frozenset({"sensitivity", "team", "runbook_url", "languages"})
+                             "languages", "sensitivity", "team", "runbook_url", "detector"})
+_DEFAULT_FIELDS = frozenset({"sensitivity", "team", "runbook_url", "languages", "detector"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,12 @@ class Subject:
     sensitivity: str = "balanced"
     team: str = "default"
     runbook_url: str | None = None
+    detector: tuple[tuple[str, float | bool], ...] = ()
+
+    @property
+    def detector_overrides(self) -> dict[str, float | bool]:
+        """Detector parameters set in the watchlist (subject over defaults), applied on top of the preset."""
+        return dict(self.detector)
 
     @classmethod
     def from_dict(cls, record: Any, defaults: dict[str, Any], path: str) -> Subject:
@@ -50,6 +57,8 @@ class Subject:
             values = record.get(name, defaults.get(name, check.MISSING))
             return tuple(v for v in check.string_list(values, f"{path}.{name}", 10_000, 256) if v.strip())
 
+        sensitivity = check.choice(record.get("sensitivity", defaults.get("sensitivity", "balanced")),
+                                   f"{path}.sensitivity", SENSITIVITIES)
         subject = cls(
             id=subject_id,
             name=check.string(check.get(record, "name", f"{path}.name"), f"{path}.name", 256, allow_empty=False),
@@ -59,11 +68,11 @@ class Subject:
             official_handles=tuple(handle.lstrip("@") for handle in strings("official_handles")),
             exclude=strings("exclude"),
             languages=strings("languages"),
-            sensitivity=check.choice(record.get("sensitivity", defaults.get("sensitivity", "balanced")),
-                                     f"{path}.sensitivity", SENSITIVITIES),
+            sensitivity=sensitivity,
             team=check.string(record.get("team", defaults.get("team", "default")), f"{path}.team", 128),
             runbook_url=check.optional_string(record.get("runbook_url", defaults.get("runbook_url", check.MISSING)),
                                               f"{path}.runbook_url", 2048),
+            detector=_detector(record, defaults, subject_id, sensitivity, path),
         )
         if not (subject.terms or subject.hashtags or subject.handles or subject.official_handles):
             raise SchemaError(path, f"subject {subject_id!r} needs at least one term, hashtag or handle")
@@ -75,8 +84,24 @@ class Subject:
             "id": self.id, "name": self.name, "terms": list(self.terms), "hashtags": list(self.hashtags),
             "handles": list(self.handles), "official_handles": list(self.official_handles),
             "exclude": list(self.exclude), "languages": list(self.languages), "sensitivity": self.sensitivity,
-            "team": self.team, "runbook_url": self.runbook_url,
+            "team": self.team, "runbook_url": self.runbook_url, "detector": self.detector_overrides,
         }
+
+
+def _detector(record: dict[str, Any], defaults: dict[str, Any], subject_id: str, sensitivity: str,
+              path: str) -> tuple[tuple[str, float | bool], ...]:
+    """The subject's ``detector`` table over the defaults' one, checked against its sensitivity's preset."""
+    own = check.obj(record.get("detector", {}), f"{path}.detector")
+    inherited = check.obj(defaults.get("detector", {}), "defaults.detector")
+    try:
+        checked = check_overrides(sensitivity, {**inherited, **own})
+    except OverrideError as error:
+        reason = "wrong_type" if error.wrong_type else "invalid_value"
+        if error.name in own:
+            raise SchemaError(f"{path}.detector.{error.name}", error.problem, reason) from None
+        raise SchemaError(f"defaults.detector.{error.name}", f"{error.problem} (subject {subject_id!r})",
+                          reason) from None
+    return tuple(sorted(checked.items()))
 
 
 @dataclass(frozen=True, slots=True)
