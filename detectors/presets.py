@@ -1,7 +1,7 @@
 """Sensitivity presets: named parameter sets for :class:`~detectors.anomaly.CrisisDetector`.
 
-A watchlist subject picks ``low``, ``balanced`` or ``high``; code may override any single parameter, and a watchlist
-the few in :data:`OVERRIDABLE` (checked by :func:`check_overrides`). The numbers
+A watchlist subject picks ``low``, ``balanced`` or ``high``. Code may override any single parameter; a watchlist
+may override those listed in :data:`OVERRIDABLE` (checked by :func:`check_overrides`). The numbers
 are stated in units that do not depend on the window size (seconds, standard deviations of the learned noise),
 so one preset serves 1-minute social windows and 5-minute count series alike.
 
