@@ -8,7 +8,9 @@ from closed sets (source, platform, reason, severity, type, signal, state, topic
 from __future__ import annotations
 
 import logging
+from bisect import bisect_left
 from collections.abc import Iterable
+from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
@@ -54,6 +56,7 @@ __all__ = [
     "WINDOW_NEGATIVE_RATIO",
     "WINDOW_REACH",
     "WINDOW_SENTIMENT",
+    "FastObserver",
     "register_sentiment_feedback",
     "register_subjects",
     "serve_metrics",
@@ -181,6 +184,31 @@ CONSUMER_LAG = Gauge("consumer_lag_messages", "Records behind the end of a sourc
 STATE_RECOVERY = Gauge(
     "state_recovering", "1 while the worker restores table state from its changelog.", namespace=NAMESPACE
 )
+
+
+class FastObserver:
+    """``observe`` for one (labelled) histogram, recording exactly what ``Histogram.observe`` records, cheaper.
+
+    prometheus_client checks the metric and scans the buckets in Python on every call (a post months late passes
+    all twelve ingest lag buckets); this finds the bucket with one bisect and adds to the same sum and bucket
+    values. NaN, which no bucket takes, goes to ``observe`` itself.
+    """
+
+    def __init__(self, histogram: Histogram) -> None:
+        histogram._raise_if_not_observable()
+        child: Any = histogram
+        self._observe = histogram.observe
+        self._add_to_sum = child._sum.inc
+        self._add_to_bucket = [bucket.inc for bucket in child._buckets]
+        self._bounds: list[float] = child._upper_bounds
+
+    def observe(self, amount: float) -> None:
+        """Add ``amount`` to the sum and one to the first bucket whose upper bound is not below it."""
+        if amount != amount:
+            self._observe(amount)
+            return
+        self._add_to_sum(amount)
+        self._add_to_bucket[bisect_left(self._bounds, amount)](1)
 
 
 def register_subjects(subjects: Iterable[Subject]) -> None:

@@ -10,6 +10,7 @@ import orjson
 
 from schemas import _checks as check
 from schemas.errors import SchemaError
+from schemas.frozen import positional_builder
 from schemas.times import format_time, parse_time
 
 __all__ = ["KINDS", "MAX_RECORD_BYTES", "MAX_TEXT_CHARS", "PLATFORMS", "Author", "Engagement", "Post", "check_post_id"]
@@ -132,7 +133,7 @@ class Post:
     @classmethod
     def from_dict(cls, record: dict[str, Any]) -> Post:
         """Validate decoded JSON and build the Post."""
-        post = _plainly_valid(cls, record)
+        post = _plainly_valid(record) if cls is Post else None
         return post if post is not None else cls._checked(record)
 
     @classmethod
@@ -196,6 +197,9 @@ class Post:
 
 
 _PREFIXES = {platform: platform + ":" for platform in PLATFORMS}
+_build_post = positional_builder(Post)
+_build_author = positional_builder(Author)
+_build_engagement = positional_builder(Engagement)
 
 
 def _strings(value: Any) -> tuple[str, ...] | None:
@@ -210,7 +214,7 @@ def _strings(value: Any) -> tuple[str, ...] | None:
     return tuple(value)
 
 
-def _plainly_valid(cls: type[Post], record: Any) -> Post | None:
+def _plainly_valid(record: Any) -> Post | None:
     """The Post of a record that passes every check of :meth:`Post._checked`, built with only cheap tests.
 
     None means "not sure": the caller then runs the full checks, which build the same Post or name the problem.
@@ -251,7 +255,7 @@ def _plainly_valid(cls: type[Post], record: Any) -> Post | None:
         return None
     raw = get("engagement")
     if raw is None:
-        engagement = Engagement()
+        engagement = _build_engagement(0, 0, 0, 0, None)
     else:
         if type(raw) is not dict or not raw.keys() <= _ENGAGEMENT_FIELDS:
             return None
@@ -261,7 +265,7 @@ def _plainly_valid(cls: type[Post], record: Any) -> Post | None:
                 and type(replies) is int and replies >= 0 and type(quotes) is int and quotes >= 0
                 and (views is None or (type(views) is int and views >= 0))):
             return None
-        engagement = Engagement(likes, reposts, replies, quotes, views)
+        engagement = _build_engagement(likes, reposts, replies, quotes, views)
     ingested_at = get("ingested_at")
     try:
         created = parse_time(get("created_at"), "created_at")
@@ -269,8 +273,8 @@ def _plainly_valid(cls: type[Post], record: Any) -> Post | None:
     except SchemaError:
         return None
     # positional, in field order (the record tests compare this path with the full checks)
-    return cls(post_id, platform, Author(author_id, handle, name, followers, verified), text, created, url, lang,
-               ingested, kind, parent_id, engagement, hashtags, mentions)
+    return _build_post(post_id, platform, _build_author(author_id, handle, name, followers, verified), text, created,
+                       url, lang, ingested, kind, parent_id, engagement, hashtags, mentions)
 
 
 def check_post_id(post_id: str, platform: str) -> str:

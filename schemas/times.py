@@ -62,15 +62,10 @@ def format_time(seconds: float) -> str:
     micros = round((seconds - whole) * 1e6)  # half-even to the microsecond, as datetime.fromtimestamp rounds
     if micros >= 1_000_000:
         whole, micros = whole + 1, micros - 1_000_000
+    minute, second = divmod(whole, 60)  # the minute from a cache: streams run in time order
     if micros:
-        return f"{_second(whole)}.{micros // 1000:03d}Z"
-    return _second(whole) + "Z"
-
-
-def _second(whole: int) -> str:
-    """``YYYY-MM-DDTHH:MM:SS`` of a whole epoch second: the minute from a cache (streams run in time order)."""
-    minute, second = divmod(whole, 60)
-    return f"{_minute(minute)}:{second:02d}"
+        return f"{_minute(minute)}:{second:02d}.{micros // 1000:03d}Z"
+    return f"{_minute(minute)}:{second:02d}Z"
 
 
 @lru_cache(maxsize=4096)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from schemas.frozen import positional_builder
 from schemas.post import MAX_RECORD_BYTES
 
 __all__ = ["Line", "open_maybe_gzip", "read_lines"]
@@ -32,6 +33,9 @@ class Line:
     def oversized(self) -> bool:
         """True when the line was longer than the limit and ``data`` holds only its start."""
         return self.size > len(self.data)
+
+
+_line = positional_builder(Line)
 
 
 def open_maybe_gzip(path: Path) -> BinaryIO:
@@ -61,7 +65,7 @@ def read_lines(stream: BinaryIO, max_bytes: int = MAX_RECORD_BYTES, follow: bool
             number += 1
             data = chunk.rstrip(b"\r\n")
             if data and not data.isspace():
-                yield Line(number=number, data=data, size=len(data))
+                yield _line(number, data, len(data))
             continue
         if not chunk:
             if follow and not (stop is not None and getattr(stop, "is_set", lambda: False)()):

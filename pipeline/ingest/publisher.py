@@ -137,7 +137,7 @@ class PostPublisher:
         # labelled children looked up once: a label lookup costs more than the update itself
         self._received = metrics.POSTS_RECEIVED.labels(source)
         self._duplicate = metrics.POSTS_DUPLICATE.labels(source)
-        self._event_lag = metrics.INGEST_EVENT_LAG.labels(source)
+        self._event_lag = metrics.FastObserver(metrics.INGEST_EVENT_LAG.labels(source))
         self._last_publish = metrics.INGEST_LAST_PUBLISH.labels(source)
         self._producer = BatchProducer(settings.kafka, f"{settings.app_id}-ingest-{source}", self._delivered,
                                        buffer_bytes=buffer_bytes, max_block_seconds=retry_seconds,
