@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import faust
 
 from pipeline.config import Settings
+from pipeline.transport import SiagaApp
 
 __all__ = ["Streams", "create_app"]
 
@@ -31,9 +32,9 @@ def create_app(settings: Settings) -> Streams:
     resumes with its detectors' learned state. The table holds explicit JSON, never pickles. Its changelog is
     partitioned by key with the producer's partitioner, exactly as the subject-keyed mentions topic is, so a
     subject's state and its mentions share a partition number and the table can be written outside a single
-    event's context (at a window sweep).
+    event's context (at a window sweep). Records are consumed through :mod:`pipeline.transport`.
     """
-    app = faust.App(
+    app = SiagaApp(
         settings.app_id,
         broker=settings.kafka.faust_url(),
         broker_credentials=settings.kafka.faust_credentials(),
