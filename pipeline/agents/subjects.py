@@ -78,12 +78,20 @@ class SubjectStage:
 
     # Records --------------------------------------------------------------------------------------------------
 
-    async def process(self, event: Any) -> None:
-        """Handle one mention record (called by the agent, inside Faust's event context)."""
+    async def process_batch(self, events: list[Any]) -> None:
+        """Handle a batch of mention records, in order (called by the agent, inside Faust's event context)."""
+        now = time.time()
+        metrics.MENTIONS_CONSUMED.inc(len(events))
+        for event in events:
+            await self.process(event, now)
+
+    async def process(self, event: Any, arrived: float) -> None:
+        """Handle one mention record that arrived at ``arrived`` (wall clock)."""
         partition = event.message.partition
-        clock = self._clock(partition)
-        clock.last_arrival = time.time()
-        metrics.MENTIONS_CONSUMED.inc()
+        clock = self.clocks.get(partition)
+        if clock is None:
+            clock = self._clock(partition)
+        clock.last_arrival = arrived
         try:
             mention = Mention.from_json(event.value)
         except SchemaError as error:
@@ -105,11 +113,11 @@ class SubjectStage:
         if mention.created_at > clock.watermark:
             clock.watermark = mention.created_at
             clock.closing_ingested_at = mention.ingested_at
-        boundary = closable_index(clock.watermark, self.window_seconds, self.allowed_lateness)
-        if boundary > clock.swept:
-            clock.swept = boundary
-            await self._sweep(partition, clock, clock.watermark)
-            clock.checkpoint_due = True
+            boundary = closable_index(clock.watermark, self.window_seconds, self.allowed_lateness)
+            if boundary > clock.swept:
+                clock.swept = boundary
+                await self._sweep(partition, clock, clock.watermark)
+                clock.checkpoint_due = True
         if clock.checkpoint_due and time.monotonic() - clock.last_checkpoint >= CHECKPOINT_SECONDS:
             await self._checkpoint(partition, clock)
 
@@ -251,8 +259,7 @@ def attach_subject_agent(streams: Streams, stage: SubjectStage) -> None:
         manual = stream.noack()
         stage.ack = manual.ack
         async for batch in manual.take_events(BATCH_SIZE, within=BATCH_SECONDS):
-            for event in batch:
-                await stage.process(event)
+            await stage.process_batch(batch)
 
     @streams.app.timer(interval=1.0)
     async def close_idle() -> None:
