@@ -10,7 +10,8 @@ record does in Siaga's agents.
 records one after the other (same order, same offset bookkeeping, same commit-every check), and a rebalance
 cancels that task exactly as it cancelled a single delivery before. Records of the batch not yet delivered are
 dropped, as Faust drops them on a rebalance; their offsets are not marked read, so the seek to the committed
-offsets that follows a rebalance delivers them again (at least once).
+offsets that follows a rebalance delivers them again (at least once). The conductor's per-partition handlers
+are read once per batch rather than under the conductor's lock once per record.
 
 Everything else (fetching, flow control, acks, commits) is Faust's own code.
 """
@@ -25,7 +26,7 @@ from faust import App
 from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.drivers import aiokafka as aiokafka_driver
 from faust.types import TP, Message
-from faust.types.transports import TransportT
+from faust.types.transports import ConsumerCallback, TransportT
 from mode import Service, ServiceT
 
 __all__ = ["BatchDrainConsumer", "BatchDrainTransport", "SiagaApp"]
@@ -71,16 +72,32 @@ class BatchDrainConsumer(aiokafka_driver.Consumer):
 
     async def _deliver(self, first: tuple[TP, Message], rest: AsyncIterator[tuple[TP, Message]]) -> None:
         """Hand one fetched batch to the conductor, record by record, as Faust's drain loop does."""
-        await self._deliver_one(*first)
+        handlers = await self._partition_handlers()
+        await self._deliver_one(*first, handlers.get(first[0], self.callback))
         since_yield = 1
         async for tp, message in rest:
             since_yield += 1
             if since_yield > YIELD_EVERY:
                 await asyncio.sleep(0)
                 since_yield = 0
-            await self._deliver_one(tp, message)
+            await self._deliver_one(tp, message, handlers.get(tp, self.callback))
 
-    async def _deliver_one(self, tp: TP, message: Message) -> None:
+    async def _partition_handlers(self) -> dict[TP, ConsumerCallback]:
+        """The conductor's handler of each assigned partition, read once per batch.
+
+        Faust's conductor callback looks the handler up under its lock for every record; a rebalance, the only
+        time the handlers change while records flow, cancels the batch's delivery anyway. Partitions without a
+        handler here (and a client-only app) go through the conductor callback as before.
+        """
+        conductor = self.app.topics
+        lock = getattr(conductor, "_tp_to_callback_lock", None)
+        handlers = getattr(conductor, "_tp_to_callback", None)
+        if lock is None or handlers is None or self.app.client_only:
+            return {}
+        async with lock:
+            return dict(handlers)
+
+    async def _deliver_one(self, tp: TP, message: Message, handler: ConsumerCallback) -> None:
         offset = message.offset
         read_offset = self._read_offset[tp]
         if read_offset is not None and offset < read_offset:
@@ -91,7 +108,7 @@ class BatchDrainConsumer(aiokafka_driver.Consumer):
         if self._commit_every is not None and self._n_acked >= self._commit_every:
             self._n_acked = 0
             await self.commit()
-        await self.callback(message)
+        await handler(message)
         self._read_offset[tp] = offset
 
 

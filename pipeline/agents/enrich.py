@@ -8,6 +8,7 @@ from collections import Counter
 from typing import Any
 
 from pipeline import metrics
+from pipeline.agents.batches import event_batches
 from pipeline.app import Streams
 from pipeline.batch_publisher import BatchPublisher
 from pipeline.enrichment import Enricher
@@ -19,16 +20,15 @@ __all__ = ["attach_enrich_agent"]
 
 logger = logging.getLogger(__name__)
 
-#: Posts handled per batch, and the longest a partial batch waits; Faust acks a batch once it is processed.
+#: Most posts handled per batch (a batch is whatever is buffered, up to this); acked once processed.
 BATCH_SIZE = 500
-BATCH_SECONDS = 0.05
 
 
 def attach_enrich_agent(streams: Streams, enricher: Enricher) -> None:
     """Declare the agent that matches each post to subjects and publishes one mention per subject.
 
     A batch's mentions are queued on the app's producer (in post order within each subject's partition) before
-    Faust acks the batch's posts, and Faust flushes the producer before it commits an offset, so a crash
+    the batch's posts are acked, and Faust flushes the producer before it commits an offset, so a crash
     replays a post rather than losing its mentions. A record that is not a valid Post goes to the DLQ.
     """
     publisher = BatchPublisher(streams.app, streams.mentions.get_topic_name())
@@ -59,8 +59,10 @@ def attach_enrich_agent(streams: Streams, enricher: Enricher) -> None:
 
     @streams.app.agent(streams.posts, name="siaga.enrich", concurrency=1)
     async def enrich(stream):  # type: ignore[no-untyped-def]
-        async for batch in stream.take_events(BATCH_SIZE, within=BATCH_SECONDS):
+        async for batch in event_batches(stream, BATCH_SIZE):
             await enrich_batch(batch)
+            for event in batch:
+                await stream.ack(event)
 
 
 async def _read_post(streams: Streams, event: Any) -> Post | None:

@@ -25,6 +25,7 @@ import orjson
 
 from detectors.tracker import SubjectTracker
 from pipeline import metrics
+from pipeline.agents.batches import event_batches
 from pipeline.app import Streams
 from pipeline.config import Settings
 from pipeline.subject_metrics import count_open_incidents, observe_events, observe_tracker
@@ -39,9 +40,8 @@ __all__ = ["SubjectStage", "attach_subject_agent"]
 logger = logging.getLogger(__name__)
 
 STATE_VERSION = 1
-#: Mentions read per batch, and the longest a partial batch waits (acks stay manual, per window).
+#: Most mentions read per batch (a batch is whatever is buffered, up to this; acks stay manual, per window).
 BATCH_SIZE = 500
-BATCH_SECONDS = 0.05
 #: Checkpoints are coalesced to at most one per this many seconds of wall clock (windows closing faster than
 #: that, as in a replay of history, share one checkpoint; live, every window close is checkpointed).
 CHECKPOINT_SECONDS = 0.5
@@ -256,9 +256,8 @@ def attach_subject_agent(streams: Streams, stage: SubjectStage) -> None:
 
     @streams.app.agent(streams.mentions, name="siaga.subjects", concurrency=1)
     async def subjects(stream):  # type: ignore[no-untyped-def]
-        manual = stream.noack()
-        stage.ack = manual.ack
-        async for batch in manual.take_events(BATCH_SIZE, within=BATCH_SECONDS):
+        stage.ack = stream.ack
+        async for batch in event_batches(stream, BATCH_SIZE):
             await stage.process_batch(batch)
 
     @streams.app.timer(interval=1.0)
