@@ -34,8 +34,7 @@ def create_app(settings: Settings) -> Streams:
     partitioned by key with the producer's partitioner, exactly as the subject-keyed mentions topic is, so a
     subject's state and its mentions share a partition number and the table can be written outside a single
     event's context (at a window sweep). Records are consumed through :mod:`pipeline.transport` and decoded and
-    monitored by :mod:`pipeline.lean_faust`; Faust's opt-in ``cython_optimizations`` lets a stream take records
-    already waiting in its buffer without a round through the event loop.
+    monitored by :mod:`pipeline.lean_faust`; the agents read them in batches (:mod:`pipeline.agents.batches`).
     """
     app = SiagaApp(
         settings.app_id,
@@ -56,7 +55,6 @@ def create_app(settings: Settings) -> Streams:
         stream_wait_empty=False,
         table_standby_replicas=0,
         Monitor=LeanMonitor,
-        cython_optimizations=True,
     )
     topics = settings.topics
 
