@@ -34,7 +34,9 @@ class RawSchema(faust.Schema):
         event_type = app.conf.Event  # resolved once: every read of a Faust setting goes through a registry
 
         async def decode(message: Message, *, propagate: bool = default_propagate) -> Any:
-            return event_type(app, message.key, message.value, message.headers, message)
+            headers = message.headers
+            # no headers (Siaga's records have none): the event's headers are {} either way, without a dict() copy
+            return event_type(app, message.key, message.value, headers if headers else None, message)
 
         return decode
 
