@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import faust
 
 from pipeline.config import Settings
+from pipeline.lean_faust import LeanMonitor, RawSchema
+from pipeline.transport import SiagaApp
 
 __all__ = ["Streams", "create_app"]
 
@@ -31,9 +33,10 @@ def create_app(settings: Settings) -> Streams:
     resumes with its detectors' learned state. The table holds explicit JSON, never pickles. Its changelog is
     partitioned by key with the producer's partitioner, exactly as the subject-keyed mentions topic is, so a
     subject's state and its mentions share a partition number and the table can be written outside a single
-    event's context (at a window sweep).
+    event's context (at a window sweep). Records are consumed through :mod:`pipeline.transport` and decoded and
+    monitored by :mod:`pipeline.lean_faust`; the agents read them in batches (:mod:`pipeline.agents.batches`).
     """
-    app = faust.App(
+    app = SiagaApp(
         settings.app_id,
         broker=settings.kafka.faust_url(),
         broker_credentials=settings.kafka.faust_credentials(),
@@ -51,11 +54,13 @@ def create_app(settings: Settings) -> Streams:
         consumer_auto_offset_reset="earliest",
         stream_wait_empty=False,
         table_standby_replicas=0,
+        Monitor=LeanMonitor,
     )
     topics = settings.topics
 
     def topic(name: str, partitions: int | None = None) -> faust.TopicT:
-        return app.topic(name, key_type=bytes, value_type=bytes, partitions=partitions, internal=False)
+        schema = RawSchema(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
+        return app.topic(name, schema=schema, partitions=partitions, internal=False)
 
     subject_state = app.Table(
         "subject-state", key_type=bytes, value_type=bytes, partitions=settings.partitions, default=None,

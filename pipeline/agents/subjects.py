@@ -34,6 +34,7 @@ import orjson
 
 from detectors.tracker import SubjectTracker
 from pipeline import metrics
+from pipeline.agents.batches import event_batches
 from pipeline.agents.rebalance import RebalanceFence
 from pipeline.app import Streams
 from pipeline.config import Settings
@@ -49,9 +50,8 @@ __all__ = ["SubjectStage", "attach_subject_agent"]
 logger = logging.getLogger(__name__)
 
 STATE_VERSION = 1
-#: Mentions read per batch, and the longest a partial batch waits (acks stay manual, per window).
+#: Most mentions read per batch (a batch is whatever is buffered, up to this; acks stay manual, per window).
 BATCH_SIZE = 500
-BATCH_SECONDS = 0.05
 #: Checkpoints are coalesced to at most one per this many seconds of wall clock (windows closing faster than
 #: that, as in a replay of history, share one checkpoint; live, every window close is checkpointed).
 CHECKPOINT_SECONDS = 0.5
@@ -110,15 +110,23 @@ class SubjectStage:
 
     # Records --------------------------------------------------------------------------------------------------
 
-    async def process(self, event: Any) -> None:
-        """Handle one mention record (called by the agent, inside Faust's event context)."""
+    async def process_batch(self, events: list[Any]) -> None:
+        """Handle a batch of mention records, in order (called by the agent, inside Faust's event context)."""
+        now = time.time()
+        metrics.MENTIONS_CONSUMED.inc(len(events))
+        for event in events:
+            await self.process(event, now)
+
+    async def process(self, event: Any, arrived: float) -> None:
+        """Handle one mention record that arrived at ``arrived`` (wall clock)."""
         if self.fence.is_stale(event):
             return
         epoch = self.fence.epoch
         partition = event.message.partition
-        clock = self._clock(partition)
-        clock.last_arrival = time.time()
-        metrics.MENTIONS_CONSUMED.inc()
+        clock = self.clocks.get(partition)
+        if clock is None:
+            clock = self._clock(partition)
+        clock.last_arrival = arrived
         try:
             mention = Mention.from_json(event.value)
         except SchemaError as error:
@@ -140,13 +148,13 @@ class SubjectStage:
         if mention.created_at > clock.watermark:
             clock.watermark = mention.created_at
             clock.closing_ingested_at = mention.ingested_at
-        boundary = closable_index(clock.watermark, self.window_seconds, self.allowed_lateness)
-        if boundary > clock.swept:
-            clock.swept = boundary
-            await self._sweep(partition, clock, clock.watermark)
-            if epoch != self.fence.epoch:
-                return
-            clock.checkpoint_due = True
+            boundary = closable_index(clock.watermark, self.window_seconds, self.allowed_lateness)
+            if boundary > clock.swept:
+                clock.swept = boundary
+                await self._sweep(partition, clock, clock.watermark)
+                if epoch != self.fence.epoch:
+                    return
+                clock.checkpoint_due = True
         if clock.checkpoint_due and time.monotonic() - clock.last_checkpoint >= CHECKPOINT_SECONDS:
             await self._checkpoint(partition, clock)
 
@@ -334,13 +342,9 @@ def attach_subject_agent(streams: Streams, stage: SubjectStage) -> None:
 
     @streams.app.agent(streams.mentions, name="siaga.subjects", concurrency=1)
     async def subjects(stream):  # type: ignore[no-untyped-def]
-        manual = stream.noack()
-        stage.ack = manual.ack
-        # noack_take, not take_events: take_events acks every event of a batch once the batch is handled, which
-        # would commit mentions whose windows are still open and not yet checkpointed
-        async for batch in manual.noack_take(BATCH_SIZE, within=BATCH_SECONDS):
-            for event in batch:
-                await stage.process(event)
+        stage.ack = stream.ack
+        async for batch in event_batches(stream, BATCH_SIZE):
+            await stage.process_batch(batch)
 
     @streams.app.timer(interval=1.0)
     async def close_idle() -> None:
