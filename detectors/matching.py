@@ -44,6 +44,10 @@ class _CombiningMarks(dict[int, int | None]):
 
 _MARKS = _CombiningMarks()
 
+#: Phrases a word may start: (the phrase's words, subject id, label); and exclusions: (words, subject id).
+_Phrases = list[tuple[tuple[str, ...], str, str]]
+_Vetoes = list[tuple[tuple[str, ...], str]]
+
 
 def _words(text: str) -> list[str]:
     """Split folded text into words, hashtags (``#tag``) and handles (``@name``)."""
@@ -80,8 +84,8 @@ class SubjectMatcher:
 
     def __init__(self, subjects: Iterable[Subject]) -> None:
         self.subjects = tuple(subjects)
-        self._phrases: dict[str, list[tuple[tuple[str, ...], str, str]]] = defaultdict(list)
-        self._exclusions: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+        self._phrases: dict[str, _Phrases] = defaultdict(list)
+        self._exclusions: dict[str, _Vetoes] = defaultdict(list)
         self._officials: dict[str, list[str]] = defaultdict(list)
         for subject in self.subjects:
             for term in subject.terms:
@@ -98,51 +102,67 @@ class SubjectMatcher:
                     self._exclusions[words[0]].append((words, subject.id))
             for handle in subject.official_handles:
                 self._officials[fold(handle)].append(subject.id)
-        # every word that can start a phrase or an exclusion (a hashtag also matches its plain term)
-        self._keys = frozenset([*self._phrases, *("#" + word for word in self._phrases), *self._exclusions])
+        # every word that can start a phrase or an exclusion (a hashtag also matches its plain term), with the
+        # phrases it may start and the exclusions it may start, looked up once here rather than for every post
+        self._starts: dict[str, tuple[_Phrases, _Vetoes]] = {}
+        for word in [*self._phrases, *("#" + word for word in self._phrases), *self._exclusions]:
+            candidates = self._phrases.get(word)
+            if candidates is None and word[:1] == "#":
+                candidates = self._phrases.get(word[1:])
+            self._starts[word] = (candidates or [], self._exclusions.get(word, []))
+        self._keys = frozenset(self._starts)
 
     @staticmethod
-    def _index(table: dict[str, list[tuple[tuple[str, ...], str, str]]], words: list[str], subject_id: str,
-               label: str) -> None:
+    def _index(table: dict[str, _Phrases], words: list[str], subject_id: str, label: str) -> None:
         if words:
             table[words[0]].append((tuple(words), subject_id, label))
 
     def match(self, post: Post) -> list[Match]:
         """Every subject ``post`` mentions, sorted by subject id; a subject's exclusion vetoes it."""
-        words = _words(fold(post.text))
+        return [Match(subject_id, matched, official) for subject_id, matched, official in self.find(post)]
+
+    def find(self, post: Post) -> list[tuple[str, tuple[str, ...], bool]]:
+        """:meth:`match` as plain ``(subject_id, matched, official)`` tuples, the cheapest form per post."""
+        text = post.text
+        folded = text.casefold()
+        words = _WORD.findall(folded if folded.isascii() else fold(text))
         if post.hashtags:
             words.extend("#" + fold(tag.lstrip("#")) for tag in post.hashtags)
         if post.mentions:
             words.extend("@" + fold(handle.lstrip("@")) for handle in post.mentions)
         found: dict[str, set[str]] = {}
         excluded: set[str] = set()
-        phrases, exclusions = self._phrases, self._exclusions
+        starts = self._starts
         for word in self._keys.intersection(words):
-            candidates = phrases.get(word)
-            if candidates is None and word[:1] == "#":
-                candidates = phrases.get(word[1:])
-            if candidates:
-                for phrase, subject_id, label in candidates:
-                    if len(phrase) == 1 or _occurs(words, word, phrase):
-                        found.setdefault(subject_id, set()).add(label)
-            vetoes = exclusions.get(word)
-            if vetoes:
-                for phrase, subject_id in vetoes:
-                    if _occurs(words, word, phrase):
-                        excluded.add(subject_id)
+            candidates, vetoes = starts[word]
+            for phrase, subject_id, label in candidates:
+                if len(phrase) == 1 or _occurs(words, word, phrase):
+                    labels = found.get(subject_id)
+                    if labels is None:
+                        found[subject_id] = {label}
+                    else:
+                        labels.add(label)
+            for phrase, subject_id in vetoes:
+                if _occurs(words, word, phrase):
+                    excluded.add(subject_id)
         official_of: list[str] = []
         handle = post.author.handle
-        if handle:
-            folded = fold(handle.lstrip("@"))
+        if handle and self._officials:
+            handle = handle.lstrip("@")
+            folded = handle.casefold()
+            if not folded.isascii():
+                folded = fold(handle)
             official_of = self._officials.get(folded, [])
             for subject_id in official_of:
                 found.setdefault(subject_id, set()).add("@" + folded)
+        if not found:
+            return []
         if len(found) == 1 and not excluded:  # the common case, without the sorting
             [(subject_id, labels)] = found.items()
             matched = tuple(labels) if len(labels) == 1 else tuple(sorted(labels))
-            return [Match(subject_id, matched, subject_id in official_of)]
+            return [(subject_id, matched, subject_id in official_of)]
         return [
-            Match(subject_id=subject_id, matched=tuple(sorted(labels)), official=subject_id in official_of)
+            (subject_id, tuple(sorted(labels)), subject_id in official_of)
             for subject_id, labels in sorted(found.items())
             if subject_id not in excluded
         ]

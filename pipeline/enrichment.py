@@ -39,10 +39,12 @@ class RecentPosts:
 
     def remember(self, post_id: str, text: str) -> None:
         """Store ``text`` under ``post_id``, forgetting the oldest entry when full."""
-        self._texts[post_id] = text
-        self._texts.move_to_end(post_id)
-        if len(self._texts) > self.capacity:
-            self._texts.popitem(last=False)
+        texts = self._texts
+        if post_id in texts:
+            texts.move_to_end(post_id)
+        texts[post_id] = text
+        if len(texts) > self.capacity:
+            texts.popitem(last=False)
 
     def text(self, post_id: str) -> str | None:
         """The text of ``post_id``, or None when it was never seen or has been forgotten."""
@@ -81,17 +83,16 @@ class Enricher:
 
     def enrich(self, post: Post) -> list[Mention]:
         """Every mention ``post`` makes (none when it matches no subject)."""
-        matches = self.matcher.match(post)
+        matches = self.matcher.find(post)
         if not matches:
             return []
         self.recent_posts.remember(post.id, post.text)
-        if self.scorer is None:
-            return [Mention.from_post(post, match.subject_id, matched=match.matched, official=match.official)
-                    for match in matches]
-        judged = self.scorer.score(post.text)
-        sentiment = Sentiment(label=judged.label, score=max(-1.0, min(1.0, float(judged.score))))
-        return [
-            Mention.from_post(post, match.subject_id, matched=match.matched, official=match.official,
-                              lang=judged.lang, sentiment=sentiment)
-            for match in matches
-        ]
+        lang: str | None = None
+        sentiment: Sentiment | None = None
+        if self.scorer is not None:
+            judged = self.scorer.score(post.text)
+            lang = judged.lang
+            sentiment = Sentiment(label=judged.label, score=max(-1.0, min(1.0, float(judged.score))))
+        from_post = Mention.from_post
+        return [from_post(post, subject_id, matched=matched, official=official, lang=lang, sentiment=sentiment)
+                for subject_id, matched, official in matches]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from detectors.matching import SubjectMatcher
+from detectors.matching import _WORD, SubjectMatcher, _occurs, fold
 from schemas.post import Author, Post
 from schemas.watchlist import Subject
 
@@ -72,3 +74,54 @@ def test_matching_cost_does_not_grow_with_the_watchlist() -> None:
     matcher = SubjectMatcher(many)
     post = Post(id="x:9", platform="x", author=Author(id="u"), text="merek9999 dan produk 5 baru", created_at=0.0)
     assert [m.subject_id for m in matcher.match(post)] == ["s5", "s9999"]
+
+
+def reference_match(matcher: SubjectMatcher, post: Post) -> list[tuple[str, tuple[str, ...], bool]]:
+    """The matcher before its per-word table: phrases and exclusions looked up word by word for every post."""
+    words = _WORD.findall(fold(post.text))
+    words.extend("#" + fold(tag.lstrip("#")) for tag in post.hashtags)
+    words.extend("@" + fold(handle.lstrip("@")) for handle in post.mentions)
+    phrases, exclusions = matcher._phrases, matcher._exclusions
+    keys = frozenset([*phrases, *("#" + word for word in phrases), *exclusions])
+    found: dict[str, set[str]] = {}
+    excluded: set[str] = set()
+    for word in keys.intersection(words):
+        candidates = phrases.get(word)
+        if candidates is None and word[:1] == "#":
+            candidates = phrases.get(word[1:])
+        for phrase, subject_id, label in candidates or []:
+            if len(phrase) == 1 or _occurs(words, word, phrase):
+                found.setdefault(subject_id, set()).add(label)
+        for phrase, subject_id in exclusions.get(word) or []:
+            if _occurs(words, word, phrase):
+                excluded.add(subject_id)
+    official_of: list[str] = []
+    if post.author.handle:
+        folded = fold(post.author.handle.lstrip("@"))
+        official_of = matcher._officials.get(folded, [])
+        for subject_id in official_of:
+            found.setdefault(subject_id, set()).add("@" + folded)
+    return [(subject_id, tuple(sorted(labels)), subject_id in official_of)
+            for subject_id, labels in sorted(found.items()) if subject_id not in excluded]
+
+
+VOCABULARY = ["bank", "nusantara", "banknus", "Bank", "NUSANTARA", "fc", "FC", "pln", "PLN", "listrik", "padam",
+              "café", "CAFÉ", "ñusantara", "cafe", "#BankNusantara", "#pln", "#PLN", "@banknusantara", "@BankNus",
+              "@banknusantara_cs", "lagi", "error", "e.g.", "x-y", "don't", "’", ".", "-", ",", "!", "#", "@", "ẞ",
+              "İstanbul", "ﬁ"]
+words = st.sampled_from(VOCABULARY) | st.text(max_size=6)
+
+
+@given(st.lists(words, max_size=12), st.lists(st.text(max_size=3), max_size=6),
+       st.lists(st.sampled_from(["BankNusantara", "#pln", "pln", "x", "#"]), max_size=3),
+       st.lists(st.sampled_from(["banknusantara", "@BankNusantara", "@pln", "y"]), max_size=3),
+       st.sampled_from([None, "", "@BankNusantara_CS", "banknusantara_cs", "BANKNUSANTARA_CS", "user", "@"]))
+def test_matching_agrees_with_the_word_by_word_reference(
+    tokens: list[str], separators: list[str], hashtags: list[str], mentions: list[str], handle: str | None,
+) -> None:
+    text = "".join(token + (separators[i % len(separators)] if separators else " ") for i, token in enumerate(tokens))
+    post = Post(id="x:1", platform="x", author=Author(id="x:a", handle=handle), text=text, created_at=0.0,
+                hashtags=tuple(hashtags), mentions=tuple(mentions))
+    expected = reference_match(MATCHER, post)
+    assert MATCHER.find(post) == expected
+    assert [(m.subject_id, m.matched, m.official) for m in MATCHER.match(post)] == expected
