@@ -123,9 +123,7 @@ class SubjectStage:
             return
         epoch = self.fence.epoch
         partition = event.message.partition
-        clock = self.clocks.get(partition)
-        if clock is None:
-            clock = self._clock(partition)
+        clock = self._clock(partition)
         clock.last_arrival = arrived
         try:
             mention = Mention.from_json(event.value)
