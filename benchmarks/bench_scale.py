@@ -1,11 +1,11 @@
-"""Scale benchmark: up to 10,000 subjects in the watchlist, two workers, a real broker on this machine.
+"""Scale benchmark: up to 10,000 subjects in the watchlist, two workers (or one), a real broker on this machine.
 
 For each configuration it writes a watchlist of N subjects and a stream in which every post names one subject,
 Zipf-distributed (a few subjects are busy, most are quiet, as on a real watchlist), stamped as a live stream of
 R posts per second of event time. Ten subjects spread over the Zipf ranks (the *surge subjects*) then have a
 crisis: for two windows, four times their usual volume in complaints (at least five a second). It starts two
-``siaga worker`` processes (mentions and subject state on four partitions shared between them; posts on one
-partition, so the stream reaches the mentions in event-time order) and ingests the stream in two parts:
+``siaga worker`` processes (``--workers``; mentions and subject state on four partitions shared between them; posts
+on one partition, so the stream reaches the mentions in event-time order) and ingests the stream in two parts:
 
 * the history, flat out: the subjects' warm-up, which measures throughput;
 * then, once the workers have caught up, the last seconds before the surge, the surge and the windows that close
@@ -20,6 +20,12 @@ events on other subjects), the window-close-to-event delay p50 and p99 of the li
 last live post (about a second, the poll, when they kept up). Figures only; nothing is asserted.
 
     python benchmarks/bench_scale.py [--posts 10000] [--subjects 100,1000,10000] [--rates 100,300] [--seed 7]
+                                     [--workers 2] [--texts filler|simulated]
+
+``--texts simulated`` gives the background posts the texts of a ``siaga simulate`` suite (Indonesian, English and
+code-mixed, with slang and emoji, as the sentiment scorer meets them in production) instead of eight filler words,
+so that CPU per post is that of real posts. With ``--workers 1 --subjects 20 --rates 5000`` it measures the spine's
+targets (issue 2): throughput, and the close-to-event delay of a live stream of 5,000 posts/s.
 
 ``--posts`` is the history's size; at a high rate it is stretched to cover the warm-up. To fit a warm-up, a
 surge and its closing in a benchmark's time the workers run 10-second windows with 10 seconds of allowed
@@ -35,6 +41,7 @@ import gzip
 import math
 import random
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -42,6 +49,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -130,15 +139,18 @@ def surge_subjects(subjects: int) -> list[int]:
     return sorted({int(subjects * (index + 0.5) / count) for index in range(count)})
 
 
-def stream(subjects: int, rate: float, timeline: Timeline, seed: int) -> Iterator[tuple[float, int, str]]:
-    """(event time, subject, text) of every post in event-time order: Zipf background, then the surges."""
+def stream(subjects: int, rate: float, timeline: Timeline, seed: int,
+           texts: list[str] | None = None) -> Iterator[tuple[float, int, str]]:
+    """(event time, subject, text) of every post in event-time order: Zipf background (eight filler words, or
+    one of ``texts``), then the surges."""
     chooser = random.Random(seed)
     weights = [1.0 / (rank + 1) for rank in range(subjects)]
     share = {subject: weights[subject] / sum(weights) for subject in surge_subjects(subjects)}
     posts: list[tuple[float, int, str]] = [(0.0, subject, "halo") for subject in share]  # history from the start
     background = int(timeline.end * rate)
     for number, subject in enumerate(chooser.choices(range(subjects), weights=weights, k=background)):
-        posts.append((number / rate, subject, " ".join(chooser.choices(_FILLER, k=8))))
+        words = chooser.choice(texts) if texts else " ".join(chooser.choices(_FILLER, k=8))
+        posts.append((number / rate, subject, words))
     for subject, part in share.items():
         per_second = max(SURGE_MIN_PER_SECOND, SURGE_FACTOR * part * rate)
         for number in range(int(per_second * SURGE_SECONDS)):
@@ -147,7 +159,8 @@ def stream(subjects: int, rate: float, timeline: Timeline, seed: int) -> Iterato
     return iter(posts)
 
 
-def write_streams(history: Path, live: Path, subjects: int, rate: float, timeline: Timeline, seed: int) -> None:
+def write_streams(history: Path, live: Path, subjects: int, rate: float, timeline: Timeline, seed: int,
+                  texts: list[str] | None = None) -> None:
     """Write the stream, ending by now, as two files: the history and the live part from just before the surge.
 
     The surge starts on a window boundary, so that it fills its windows.
@@ -156,7 +169,7 @@ def write_streams(history: Path, live: Path, subjects: int, rate: float, timelin
     start -= (start + timeline.surge) % WINDOW_SECONDS
     author_chooser = random.Random(seed + 1)
     with gzip.open(history, "wb") as early, gzip.open(live, "wb") as late:
-        for number, (offset, subject, words) in enumerate(stream(subjects, rate, timeline, seed)):
+        for number, (offset, subject, words) in enumerate(stream(subjects, rate, timeline, seed, texts)):
             post = Post(f"x:{number}", "x", Author(f"x:u{author_chooser.randrange(1_000_000)}"),
                         f"merek{subject:05d} {words}", start + offset)
             (early if offset < timeline.history else late).write(post.to_json() + b"\n")
@@ -227,13 +240,23 @@ def surge_outcome(settings: Settings, workers: list[WorkerProcess], subjects: in
     return len(alerted), sum(1 for event in events if event.subject not in surging)
 
 
-def measure(kafka: LocalKafka, work: Path, subjects: int, rate: float, posts: int, seed: int) -> Run:
-    """One configuration: a fresh watchlist, stream, topics and pair of workers."""
+def simulated_texts(work: Path, seed: int) -> list[str]:
+    """The texts of a small ``siaga simulate`` suite (some 50,000 posts)."""
+    suite = work / "texts"
+    subprocess.run([sys.executable, "-m", "pipeline", "simulate", "--seed", str(seed), "--out", str(suite),
+                    "--volume", "0.05"], check=True, stdout=subprocess.DEVNULL)
+    with gzip.open(suite / "posts.jsonl.gz") as posts:
+        return [orjson.loads(line)["text"] for line in posts if line.strip()]
+
+
+def measure(kafka: LocalKafka, work: Path, subjects: int, rate: float, posts: int, seed: int, workers_count: int = 2,
+            texts: list[str] | None = None) -> Run:
+    """One configuration: a fresh watchlist, stream, topics and workers."""
     case = work / f"s{subjects}-r{rate:.0f}"
     case.mkdir()
     write_watchlist(case / "watchlist.toml", subjects)
     timeline = Timeline(history=max(posts / rate, WARMUP_SECONDS + WINDOW_SECONDS))
-    write_streams(case / "history.jsonl.gz", case / "live.jsonl.gz", subjects, rate, timeline, seed)
+    write_streams(case / "history.jsonl.gz", case / "live.jsonl.gz", subjects, rate, timeline, seed, texts)
     settings = isolated_settings(kafka.bootstrap_servers, f"scale.s{subjects}.r{rate:.0f}", partitions=4,
                                  posts_partitions=1)
     env = {"SIAGA_WATCHLIST": str(case / "watchlist.toml"), "SIAGA_WINDOW_SECONDS": f"{WINDOW_SECONDS:g}",
@@ -241,7 +264,7 @@ def measure(kafka: LocalKafka, work: Path, subjects: int, rate: float, posts: in
            "SIAGA_IDLE_CLOSE_SECONDS": "600"}  # the pause between the two parts must not close windows
     workers: list[WorkerProcess] = []
     try:
-        workers = [start_worker(settings, case, name=f"worker-{index}", **env) for index in range(2)]
+        workers = [start_worker(settings, case, name=f"worker-{index}", **env) for index in range(workers_count)]
         cpu_before = [cpu_seconds(worker.pid or 0) for worker in workers]
         started = time.perf_counter()
         history = ingest_file(settings, case / "history.jsonl.gz")
@@ -296,11 +319,15 @@ def main() -> None:
     parser.add_argument("--subjects", default="100,1000,10000", help="watchlist sizes, comma-separated")
     parser.add_argument("--rates", default="100,300", help="posts per second of event time, comma-separated")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workers", type=int, default=2, help="worker processes sharing the partitions")
+    parser.add_argument("--texts", choices=("filler", "simulated"), default="filler",
+                        help="background posts' texts: eight filler words, or a simulated suite's posts")
     args = parser.parse_args()
     sizes = [int(value) for value in args.subjects.split(",")]
     rates = [float(value) for value in args.rates.split(",")]
 
     work = Path(tempfile.mkdtemp(prefix="siaga-bench-scale-"))
+    texts = simulated_texts(work, args.seed) if args.texts == "simulated" else None
     kafka = LocalKafka(work / "kafka", port=None, stop_with_parent=True)
     kafka.start()
     try:
@@ -312,7 +339,8 @@ def main() -> None:
               f"{'(s)':>6}")
         for subjects in sizes:
             for rate in rates:
-                print(_row(measure(kafka, work, subjects, rate, args.posts, args.seed)), flush=True)
+                print(_row(measure(kafka, work, subjects, rate, args.posts, args.seed, args.workers, texts)),
+                      flush=True)
     finally:
         kafka.stop()
 

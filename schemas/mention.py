@@ -9,6 +9,7 @@ import orjson
 
 from schemas import _checks as check
 from schemas.errors import SchemaError
+from schemas.frozen import positional_builder
 from schemas.post import KINDS, MAX_RECORD_BYTES, MAX_TEXT_CHARS, Post
 from schemas.times import format_time, parse_time
 
@@ -104,7 +105,18 @@ class Mention:
     @classmethod
     def from_json(cls, data: bytes | str) -> Mention:
         """Decode and validate one JSON document; raises :class:`SchemaError` naming the field."""
-        record = check.load_object(data, MAX_RECORD_BYTES)
+        return cls.from_dict(check.load_object(data, MAX_RECORD_BYTES))
+
+    @classmethod
+    def from_dict(cls, record: dict[str, Any]) -> Mention:
+        """Validate decoded JSON and build the Mention."""
+        mention = _plainly_valid(record) if cls is Mention else None
+        return mention if mention is not None else cls._checked(record)
+
+    @classmethod
+    def _checked(cls, record: dict[str, Any]) -> Mention:
+        """Validate field by field, raising :class:`SchemaError` at the first problem (the reference path)."""
+        record = check.obj(record, "")
         version = check.get(record, "schema_version", "schema_version")
         if version != SCHEMA_VERSION or isinstance(version, bool):
             raise SchemaError("schema_version", f"must be {SCHEMA_VERSION}, got {version!r}")
@@ -157,3 +169,69 @@ class Mention:
     def to_json(self) -> bytes:
         """Serialize with orjson."""
         return orjson.dumps(self.to_dict())
+
+
+_build_mention = positional_builder(Mention)
+_build_sentiment = positional_builder(Sentiment)
+
+
+def _strings(value: Any, max_length: int) -> tuple[str, ...] | None:
+    """A hashtags or matched list as a tuple when it is plainly valid, else None."""
+    if value is None:
+        return ()
+    if type(value) is not list or len(value) > 256:
+        return None
+    for item in value:
+        if type(item) is not str or len(item) > max_length:
+            return None
+    return tuple(value)
+
+
+def _optional(value: Any, max_length: int) -> bool:
+    return value is None or (type(value) is str and len(value) <= max_length)
+
+
+def _plainly_valid(record: Any) -> Mention | None:
+    """The Mention of a record that passes every check of :meth:`Mention._checked`, built with only cheap tests.
+
+    None means "not sure": the caller then runs the full checks, which build the same Mention or name the problem.
+    Every test here is at least as strict as its counterpart, so both paths accept and build exactly the same.
+    """
+    if type(record) is not dict:
+        return None
+    get = record.get
+    version, post_id, subject_id, platform = get("schema_version"), get("post_id"), get("subject_id"), get("platform")
+    author_id, text, kind = get("author_id"), get("text"), get("kind", "post")
+    if not (type(version) is int and version == SCHEMA_VERSION
+            and type(post_id) is str and len(post_id) <= 512 and type(subject_id) is str and len(subject_id) <= 128
+            and type(platform) is str and len(platform) <= 32 and type(author_id) is str and len(author_id) <= 512
+            and type(text) is str and len(text) <= MAX_TEXT_CHARS and type(kind) is str and kind in KINDS):
+        return None
+    url, handle, lang = get("url"), get("author_handle"), get("lang")
+    followers, reach, official = get("followers", 0), get("reach", 0), get("official", False)
+    if not (_optional(url, 4096) and _optional(handle, 512) and _optional(lang, 16)
+            and type(followers) is int and followers >= 0 and type(reach) is int and reach >= 0
+            and type(official) is bool):
+        return None
+    raw_sentiment = get("sentiment")
+    if raw_sentiment is None:
+        sentiment = None
+    else:
+        if type(raw_sentiment) is not dict:
+            return None
+        label, score = raw_sentiment.get("label"), raw_sentiment.get("score")
+        if not (type(label) is str and label in SENTIMENT_LABELS and type(score) is float and -1.0 <= score <= 1.0):
+            return None
+        sentiment = _build_sentiment(label, score)
+    hashtags, matched = _strings(get("hashtags"), 256), _strings(get("matched"), 512)
+    if hashtags is None or matched is None:
+        return None
+    ingested_at = get("ingested_at")
+    try:
+        created = parse_time(get("created_at"), "created_at")
+        ingested = None if ingested_at is None else parse_time(ingested_at, "ingested_at")
+    except SchemaError:
+        return None
+    # positional, in field order (the record tests compare this path with the full checks)
+    return _build_mention(post_id, subject_id, platform, author_id, text, created, url, handle, followers, reach,
+                          lang, sentiment, ingested, kind, hashtags, matched, official)
