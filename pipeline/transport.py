@@ -13,6 +13,17 @@ dropped, as Faust drops them on a rebalance; their offsets are not marked read, 
 offsets that follows a rebalance delivers them again (at least once). The conductor's per-partition handlers
 are read once per batch rather than under the conductor's lock once per record.
 
+Seeks within a generation. After a rebalance Faust resumes the assigned partitions *before* it seeks them to
+their committed offsets (``Recovery.on_recovery_completed``), so records arrive while the seek is on its way, and
+the seek resets the partition's read offset to the committed one. Faust's drain loop then takes the next record
+of a batch fetched before the seek for a jump past the read offset, and records the offsets in between as a
+*gap*: ``Consumer._new_offset`` counts gap offsets as acknowledged, so Faust committed records that had been
+delivered but not acknowledged (mentions counted in open windows, not yet checkpointed: lost when the partition
+moved on). This consumer remembers the last record it handed over in the current generation: a record at or
+before it was handed over already and is not handed over again (no offset reaches a stream twice within a
+generation), and a jump is measured from it, so a gap is only ever offsets past every record handed over that
+hold no record (compaction, transaction markers, retention).
+
 Everything else (fetching, flow control, acks, commits) is Faust's own code.
 """
 
@@ -20,7 +31,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import cast
+from typing import Any, cast
 
 from faust import App
 from faust.transport.consumer import CONSUMER_FETCHING
@@ -37,6 +48,11 @@ YIELD_EVERY = 100
 
 class BatchDrainConsumer(aiokafka_driver.Consumer):
     """Faust's aiokafka consumer with the per-record rebalance race replaced by a per-batch one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: (generation, offset) of the last record handed to the streams, per partition
+        self._handed_over: dict[TP, tuple[int | None, int]] = {}
 
     async def _drain_messages(self, fetcher: ServiceT) -> None:  # pragma: no cover - runs inside a worker
         consumer_should_stop = cast(Service, self)._stopped.is_set
@@ -103,13 +119,22 @@ class BatchDrainConsumer(aiokafka_driver.Consumer):
         if read_offset is not None and offset < read_offset:
             self.log.dev("DROPPED MESSAGE ROFF %r: k=%r v=%r", offset, message.key, message.value)
             return
-        if read_offset and offset - read_offset > 1 and self.app.topics.acks_enabled_for(message.topic):
-            await self._add_gap(tp, read_offset + 1, offset)
+        previous = read_offset
+        handed = self._handed_over.get(tp)
+        if handed is not None and handed[0] == message.generation_id:
+            if offset <= handed[1]:
+                # fetched again after a seek within this generation: the streams have it already
+                self.log.dev("DROPPED MESSAGE HANDED OVER %r: k=%r v=%r", offset, message.key, message.value)
+                return
+            previous = handed[1] if read_offset is None else max(read_offset, handed[1])
+        if previous is not None and offset - previous > 1 and self.app.topics.acks_enabled_for(message.topic):
+            await self._add_gap(tp, previous + 1, offset)
         if self._commit_every is not None and self._n_acked >= self._commit_every:
             self._n_acked = 0
             await self.commit()
         await handler(message)
         self._read_offset[tp] = offset
+        self._handed_over[tp] = (message.generation_id, offset)
 
 
 class BatchDrainTransport(aiokafka_driver.Transport):
