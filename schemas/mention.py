@@ -9,6 +9,7 @@ import orjson
 
 from schemas import _checks as check
 from schemas.errors import SchemaError
+from schemas.frozen import positional_builder
 from schemas.post import KINDS, MAX_RECORD_BYTES, MAX_TEXT_CHARS, Post
 from schemas.times import format_time, parse_time
 
@@ -80,25 +81,14 @@ class Mention:
         sentiment: Sentiment | None = None,
     ) -> Mention:
         """Build the mention of ``subject_id`` that ``post`` makes."""
-        followers = post.author.followers or 0
-        return cls(
-            post_id=post.id,
-            subject_id=subject_id,
-            platform=post.platform,
-            author_id=post.author.id,
-            author_handle=post.author.handle,
-            text=post.text,
-            created_at=post.created_at,
-            url=post.url,
-            followers=followers,
-            reach=followers + post.engagement.total,
-            lang=lang if lang is not None else post.lang,
-            sentiment=sentiment,
-            ingested_at=post.ingested_at,
-            kind=post.kind,
-            hashtags=post.hashtags,
-            matched=matched,
-            official=official,
+        author = post.author
+        followers = author.followers or 0
+        # positional, in field order: the enricher builds one mention per matched post
+        build = _build_mention if cls is Mention else cls
+        return build(
+            post.id, subject_id, post.platform, author.id, post.text, post.created_at, post.url, author.handle,
+            followers, followers + post.engagement.total, lang if lang is not None else post.lang, sentiment,
+            post.ingested_at, post.kind, post.hashtags, matched, official,
         )
 
     @classmethod
@@ -157,3 +147,6 @@ class Mention:
     def to_json(self) -> bytes:
         """Serialize with orjson."""
         return orjson.dumps(self.to_dict())
+
+
+_build_mention = positional_builder(Mention)
