@@ -18,7 +18,9 @@ from schemas.watchlist import Subject
 __all__ = ["Match", "SubjectMatcher", "fold"]
 
 # A word, hashtag or handle: inner apostrophes, dots and hyphens are kept, trailing ones are not (it ends on \w).
-_WORD = re.compile(r"[#@]?\w(?:[\w'’.-]*\w)?", re.UNICODE)
+# Written as runs of word characters joined by runs of those marks, with possessive quantifiers: the same matches
+# as ``[#@]?\w(?:[\w'’.-]*\w)?``, found without backtracking to the last word character.
+_WORD = re.compile(r"[#@]?\w++(?:['’.-]++\w++)*+", re.UNICODE)
 
 
 def fold(text: str) -> str:

@@ -13,8 +13,9 @@ __all__ = ["STOPWORDS", "terms"]
 
 # Links, handles and hashtags are matched (so their letters never become words) and then dropped; the group
 # captures words: letters and digits with inner hyphens or apostrophes. ``[^\W_]`` is a letter or digit in any
-# script, so emoji and punctuation never match.
-_TOKEN = re.compile(r"https?://\S+|www\.\S+|[@#]\w+|([^\W_]+(?:['’\-][^\W_]+)*)")
+# script, so emoji and punctuation never match. The word's quantifiers are possessive: nothing after them could
+# use a character they give back, so they find the same words without keeping backtracking points (faster).
+_TOKEN = re.compile(r"https?://\S+|www\.\S+|[@#]\w+|([^\W_]++(?:['’\-][^\W_]++)*+)")
 
 _INDONESIAN = """
 ada adalah agar akan aku anda apa apakah atau bagaimana bahwa banget baru bgt bisa buat dalam dan dari dengan

@@ -324,8 +324,7 @@ class SubjectTracker:
         if self._incident is not None and not counted:
             self._count(recent, events, assessment, window)
         self._recent.append(recent)
-        stats = window.stats()
-        self._last_window = stats
+        self._last_window = {**x, "start": start, "end": end}  # window.stats(), from the features at hand
         self._last_assessment = assessment
         self._closed += 1
         self._next = index + 1

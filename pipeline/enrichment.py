@@ -9,11 +9,14 @@ from collections import OrderedDict
 
 from detectors.matching import SubjectMatcher
 from detectors.sentiment import SentimentScorer
+from schemas.frozen import positional_builder
 from schemas.mention import Mention, Sentiment
 from schemas.post import Post
 from schemas.watchlist import Watchlist
 
 __all__ = ["Enricher", "RecentPosts"]
+
+_build_sentiment = positional_builder(Sentiment)  # Sentiment(label, score), built once per matched post
 
 #: Matched posts whose text a worker remembers, so a correction may name a post by its id alone.
 RECENT_POSTS = 100_000
@@ -92,7 +95,7 @@ class Enricher:
         if self.scorer is not None:
             judged = self.scorer.score(post.text)
             lang = judged.lang
-            sentiment = Sentiment(label=judged.label, score=max(-1.0, min(1.0, float(judged.score))))
+            sentiment = _build_sentiment(judged.label, max(-1.0, min(1.0, float(judged.score))))
         from_post = Mention.from_post
         return [from_post(post, subject_id, matched=matched, official=official, lang=lang, sentiment=sentiment)
                 for subject_id, matched, official in matches]

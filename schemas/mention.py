@@ -81,25 +81,14 @@ class Mention:
         sentiment: Sentiment | None = None,
     ) -> Mention:
         """Build the mention of ``subject_id`` that ``post`` makes."""
-        followers = post.author.followers or 0
-        return cls(
-            post_id=post.id,
-            subject_id=subject_id,
-            platform=post.platform,
-            author_id=post.author.id,
-            author_handle=post.author.handle,
-            text=post.text,
-            created_at=post.created_at,
-            url=post.url,
-            followers=followers,
-            reach=followers + post.engagement.total,
-            lang=lang if lang is not None else post.lang,
-            sentiment=sentiment,
-            ingested_at=post.ingested_at,
-            kind=post.kind,
-            hashtags=post.hashtags,
-            matched=matched,
-            official=official,
+        author = post.author
+        followers = author.followers or 0
+        # positional, in field order: the enricher builds one mention per matched post
+        build = _build_mention if cls is Mention else cls
+        return build(
+            post.id, subject_id, post.platform, author.id, post.text, post.created_at, post.url, author.handle,
+            followers, followers + post.engagement.total, lang if lang is not None else post.lang, sentiment,
+            post.ingested_at, post.kind, post.hashtags, matched, official,
         )
 
     @classmethod

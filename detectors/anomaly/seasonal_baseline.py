@@ -128,6 +128,9 @@ class SeasonalBaseline:
         self.variance_n = 0
         self.season = [0.0] * _BUCKETS if seasonal else []
         self.season_n = [0] * _BUCKETS if seasonal else []
+        # the last moments computed, (t, n, (mu, variance, bucket), seasonal offset): a window is scored, then
+        # learned at the same t, and ``n`` changes with every learned value. Not state.
+        self._memo: tuple[float, int, tuple[float, float, int], float] | None = None
 
     # -- the model -------------------------------------------------------------------------------------------
 
@@ -151,6 +154,9 @@ class SeasonalBaseline:
 
     def _moments(self, t: float) -> tuple[float, float, int]:
         """Expected log value, its noise variance and the bucket of time ``t``."""
+        memo = self._memo
+        if memo is not None and memo[0] == t and memo[1] == self.n:
+            return memo[2]
         if self.seasonal:
             offset, bucket = self._seasonal(t)
         else:
@@ -162,7 +168,9 @@ class SeasonalBaseline:
         if self.count:
             expected = math.expm1(mu)
             variance += (expected + 0.25) / ((expected + 1.0) * (expected + 1.0))
-        return mu, variance, bucket
+        moments = (mu, variance, bucket)
+        self._memo = (t, self.n, moments, offset)
+        return moments
 
     # -- public API ------------------------------------------------------------------------------------------
 
@@ -208,6 +216,7 @@ class SeasonalBaseline:
                 self.season_n[self._bucket(t + 0.5 * self.window_seconds)] = 1
             return None
         mu, variance, bucket = self._moments(t)
+        offset = self._memo[3] if self._memo is not None else 0.0  # the seasonal offset _moments used
         r = y - mu
         established = self.season_n[bucket] >= self._min_bucket if bucket >= 0 else self.n >= self._min_bucket
         if established:  # only an established expectation can call a value an outlier
@@ -224,7 +233,6 @@ class SeasonalBaseline:
             self.variance += v_rate * (r * r - noise - self.variance)
             warm = 1.0 / self.n
             rate = self._level_rate if self._level_rate > warm else warm
-            offset = self._seasonal(t)[0] if bucket >= 0 else 0.0
             self.level += rate * (clipped - offset - self.level)
         elif bucket < 0:
             self.level += (clipped - self.level) / self.n

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -125,3 +127,9 @@ def test_matching_agrees_with_the_word_by_word_reference(
     expected = reference_match(MATCHER, post)
     assert MATCHER.find(post) == expected
     assert [(m.subject_id, m.matched, m.official) for m in MATCHER.match(post)] == expected
+
+
+@given(st.text(alphabet="aZé9_ '’.-#@\u0301😀日\t", max_size=24))
+def test_the_word_pattern_finds_what_the_backtracking_pattern_found(text: str) -> None:
+    # _WORD is written with possessive runs for speed; it must split exactly like the plain definition
+    assert _WORD.findall(text) == re.findall(r"[#@]?\w(?:[\w'’.-]*\w)?", text)

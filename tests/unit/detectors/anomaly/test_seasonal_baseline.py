@@ -82,3 +82,16 @@ def test_utc_offset_moves_the_day():
     utc = SeasonalBaseline(window_seconds=3600.0)
     assert jakarta._bucket(MONDAY + 18 * 3600) == 1  # 18:00 UTC is 01:00 on Tuesday in Jakarta
     assert utc._bucket(MONDAY + 18 * 3600) == 18
+
+
+def test_scoring_before_learning_leaves_the_learned_state_unchanged():
+    # learning reuses the moments that scoring the same window computed; the state must be as if it had not
+    rng = random.Random(5)
+    scored, plain = SeasonalBaseline(window_seconds=600.0), SeasonalBaseline(window_seconds=600.0)
+    for i in range(3 * 144):
+        t, x = MONDAY + i * 600.0, float(rng.randint(0, 40))
+        scored.score_one(x, t)
+        scored.expected(t + 600.0)
+        scored.learn_one(x, t)
+        plain.learn_one(x, t)
+    assert orjson.dumps(scored.to_dict()) == orjson.dumps(plain.to_dict())
