@@ -107,6 +107,16 @@ class CrisisDetector:
     it) and compared with their summed expectations, gated by the tone of the summed negatives in the same
     way. It only speaks while the current window is above its expectation and is kept below critical.
 
+    With sentiment, a third channel accumulates evidence of a sustained excess of negative mentions
+    (:mod:`detectors.anomaly.evidence`): each window adds the log-likelihood ratio of "negatives run at
+    ``evidence_ratio`` times their expectation plus ``evidence_floor_per_hour``" against "they run at their
+    expectation", the expectation being the larger of the seasonal negative count and the usual negative share
+    of the window's volume (so a cheerful burst adds nothing). The sum scores the threshold at
+    ``ln(evidence_false_alarm_seconds / window_seconds)`` nats, is capped a quarter above that, and is kept below
+    critical; it restarts after a gap. It moves on in :meth:`learn_one` and in :meth:`skip_one`, which callers
+    use for every window they do not learn (anomalous, or of an open incident), so a slow build keeps adding up
+    while it is alerted on and an incident it holds open closes soon after the excess ends.
+
     Burstiness is calibrated per subject: the detector tracks the typical daily peak of its raw z (an
     exponentially weighted mean of daily maxima, half-life ``burst_halflife_seconds``), and when that peak
     exceeds the daily peak of pure Gaussian noise with as many windows, the excess is subtracted from the
@@ -116,7 +126,8 @@ class CrisisDetector:
     Scores are 0 while the subject has less than ``warmup_seconds`` of learned windows. ``score_one`` never
     changes state. Learning contract: call ``learn_one`` for every window outside an open incident, anomalous
     or not (an anomalous window that opens no incident is the subject's ordinary burstiness, which the
-    calibration above must see); do not learn windows of an open incident. ``learn_one`` protects the
+    calibration above must see); do not learn windows of an open incident, pass them to ``skip_one`` (the
+    tracker, more cautious, also skips anomalous windows). ``learn_one`` protects the
     baselines itself: every residual is winsorized at ``clip_sigma``, and a daily peak may exceed the learned
     typical peak by at most ``clip_sigma``.
 
