@@ -44,6 +44,9 @@ DEFAULTS: dict[str, Any] = {
     "velocity_weight": 0.25,  # how much fast growth adds to the volume evidence (sigma per sigma)
     "burst_halflife_seconds": 7 * 86_400.0,  # memory of how bursty the subject usually is
     "sustain_seconds": 900.0,  # a slow build is also judged on counts summed over this span (below critical)
+    "evidence_ratio": 2.0,  # evidence accumulates for a count running at this multiple of its expectation ...
+    "evidence_floor_per_hour": 30.0,  # ... plus at least this many extra mentions per hour
+    "evidence_false_alarm_seconds": 30 * 86_400.0,  # evidence scores the threshold at ln(this / window) nats
     "seasonal": True,  # learn a 24-hour x {weekday, weekend} profile
     "utc_offset_hours": 0.0,  # local time of the audience, for the hour-of-day and weekend buckets
 }

@@ -257,6 +257,8 @@ class SubjectTracker:
                 if not assessment.anomalous:
                     detector.learn_one(x, start)
                     settled = True
+                else:
+                    detector.skip_one(x, start)
                 self._last_assessment = assessment
                 score = _score(assessment)
             skipped += 1
@@ -298,6 +300,7 @@ class SubjectTracker:
                 self.terms.skip()
                 self.hashtags.skip()
         else:
+            self.detector.skip_one(x, start)
             self.terms.skip()
             self.hashtags.skip()
         official = window.official

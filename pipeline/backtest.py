@@ -2,8 +2,9 @@
 
 Each row is one window of the series' own step. The detector scores the row, the incident lifecycle decides
 whether an incident opens on it (the ``alert`` column: 1 on onset rows only), and the row is learned whenever no
-incident is open, anomalous or not: that is the learning contract of :class:`CrisisDetector` (it winsorizes what it
-learns, and it must see a subject's ordinary bursts to calibrate how bursty the subject is).
+incident is open, anomalous or not; rows of an open incident are skipped (``skip_one``: the baselines learn
+nothing, the evidence accumulators move on). That is the learning contract of :class:`CrisisDetector` (it
+winsorizes what it learns, and it must see a subject's ordinary bursts to calibrate how bursty the subject is).
 """
 
 from __future__ import annotations
@@ -99,6 +100,8 @@ def run_backtest(
         alert = int(any(transition.kind == "onset" for transition in transitions))
         if not lifecycle.in_incident:
             detector.learn_one(x, t)
+        else:
+            detector.skip_one(x, t)
         yield BacktestRow(text, value, assessment.score, alert)
 
 

@@ -10,7 +10,8 @@ __all__ = ["SIGNALS", "Assessment"]
 #: Signal names an assessment may report, in display order.
 _AUTO: Any = object()
 
-SIGNALS: tuple[str, ...] = ("volume", "negative", "negative_share", "sentiment", "reach", "authors", "velocity")
+SIGNALS: tuple[str, ...] = ("volume", "negative", "negative_share", "sentiment", "reach", "authors", "velocity",
+                            "negative_sustained")
 
 
 @dataclass(frozen=True)

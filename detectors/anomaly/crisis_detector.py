@@ -7,6 +7,7 @@ from statistics import NormalDist
 from typing import Any
 
 from detectors.anomaly.assessment import Assessment
+from detectors.anomaly.evidence import evidence_nats, evidence_step, evidence_z
 from detectors.anomaly.seasonal_baseline import SeasonalBaseline, count_z
 from detectors.presets import preset
 
@@ -14,12 +15,14 @@ __all__ = ["CrisisDetector"]
 
 _Z_HALF = 4.0  # z at which a signal scores 0.5
 _COUNT_SIGNALS = ("volume", "negative", "authors")
-_VERSION = 1
+_VERSION = 2
+_READABLE_VERSIONS = (1, 2)  # version 1 had no evidence accumulators: they start at 0
 _KEYS = ("volume", "negative", "negative_share", "sentiment_mean", "reach", "authors")
 _MIN_SHARE_VARIANCE = 1e-4  # 1 percentage point
 _MIN_SENTIMENT_VARIANCE = 0.0025  # 0.05 on a [-1, 1] scale
 _DAY = 86_400.0
 _UNCLIPPED = 30  # windows learned before a level starts winsorizing
+_NO_EVIDENCE = (0.0, 0.0, 0.0, 0)  # (sum in nats, observed, expected, windows) of an accumulator at rest
 
 
 def _score(z: float) -> float:
@@ -104,6 +107,16 @@ class CrisisDetector:
     it) and compared with their summed expectations, gated by the tone of the summed negatives in the same
     way. It only speaks while the current window is above its expectation and is kept below critical.
 
+    With sentiment, a third channel accumulates evidence of a sustained excess of negative mentions
+    (:mod:`detectors.anomaly.evidence`): each window adds the log-likelihood ratio of "negatives run at
+    ``evidence_ratio`` times their expectation plus ``evidence_floor_per_hour``" against "they run at their
+    expectation", the expectation being the larger of the seasonal negative count and the usual negative share
+    of the window's volume (so a cheerful burst adds nothing). The sum scores the threshold at
+    ``ln(evidence_false_alarm_seconds / window_seconds)`` nats, is capped a quarter above that, and is kept below
+    critical; it restarts after a gap. It moves on in :meth:`learn_one` and in :meth:`skip_one`, which callers
+    use for every window they do not learn (anomalous, or of an open incident), so a slow build keeps adding up
+    while it is alerted on and an incident it holds open closes soon after the excess ends.
+
     Burstiness is calibrated per subject: the detector tracks the typical daily peak of its raw z (an
     exponentially weighted mean of daily maxima, half-life ``burst_halflife_seconds``), and when that peak
     exceeds the daily peak of pure Gaussian noise with as many windows, the excess is subtracted from the
@@ -113,7 +126,8 @@ class CrisisDetector:
     Scores are 0 while the subject has less than ``warmup_seconds`` of learned windows. ``score_one`` never
     changes state. Learning contract: call ``learn_one`` for every window outside an open incident, anomalous
     or not (an anomalous window that opens no incident is the subject's ordinary burstiness, which the
-    calibration above must see); do not learn windows of an open incident. ``learn_one`` protects the
+    calibration above must see); do not learn windows of an open incident, pass them to ``skip_one`` (the
+    tracker, more cautious, also skips anomalous windows). ``learn_one`` protects the
     baselines itself: every residual is winsorized at ``clip_sigma``, and a daily peak may exceed the learned
     typical peak by at most ``clip_sigma``.
 
@@ -203,7 +217,21 @@ class CrisisDetector:
         self._day_windows = 0
         self._peak = 0.0  # exponentially weighted mean of daily peaks of the raw z
         self._peak_days = 0
-        self._cache: tuple[float, tuple, float] | None = None  # (t, x values, raw z) of the last score, not state
+        self._evidence_ratio = float(params["evidence_ratio"])
+        if not self._evidence_ratio > 1.0:
+            raise ValueError("evidence_ratio must be above 1")
+        self._evidence_floor = float(params["evidence_floor_per_hour"]) * self.window_seconds / 3600.0
+        if not self._evidence_floor > 0.0:
+            raise ValueError("evidence_floor_per_hour must be positive")
+        self._nats = evidence_nats(float(params["evidence_false_alarm_seconds"]), self.window_seconds)
+        # the sum is capped a quarter above the evidence that scores the threshold: enough to hold an incident
+        # open while the excess lasts, little enough that it closes soon after the excess ends
+        self._evidence_cap = 1.25 * self._nats * (_z_of(self.threshold) / _Z_HALF) ** 2
+        # accumulated evidence of a sustained excess of negative mentions, and the window it is of
+        self._evidence_t: float | None = None
+        self._evidence: tuple[float, float, float, int] = _NO_EVIDENCE
+        # (t, x values, raw z, evidence) of the last score: a cache, not state
+        self._cache: tuple[float, tuple, float | None, tuple] | None = None
 
     # -- estimator conventions -------------------------------------------------------------------------------
 
@@ -272,6 +300,7 @@ class CrisisDetector:
         if self.warming_up:
             for entry in signals.values():
                 entry["score"] = 0.0
+            self._cache = (t, _key(x), None, _NO_EVIDENCE)
             return Assessment(0.0, self.threshold, self.critical_threshold, signals=signals, warming_up=True)
 
         activity = max(z.get("volume", 0.0), z.get("authors", 0.0), 0.0)
@@ -287,7 +316,6 @@ class CrisisDetector:
         if sustained > score:
             score = sustained
         raw = _z_of(score)
-        self._cache = (t, _key(x), raw)
         calibrated = raw
         if self._peak_days:
             excess = self._peak - self._peak_reference
@@ -295,8 +323,44 @@ class CrisisDetector:
                 calibrated = raw - excess
         if calibrated != raw:
             score = _score(calibrated)
+        evidence = self._accumulated(x, t)
+        self._cache = (t, _key(x), raw, evidence)
+        if evidence[0] > 0.0 and evidence[1] >= min_count:
+            evidence_score = min(_score(evidence_z(evidence[0], self._nats)), self._below_critical)
+            signals["negative_sustained"] = {"observed": evidence[1], "expected": evidence[2],
+                                             "score": evidence_score}
+            if evidence_score > score:
+                score = evidence_score
         return Assessment(score, self.threshold, self.critical_threshold, signals=signals,
-                          reasons=self._reasons(signals))
+                          reasons=self._reasons(signals, evidence[3]))
+
+    def _accumulated(self, x: dict[str, float | None], t: float) -> tuple[float, float, float, int]:
+        """The negative-mention evidence after the window at ``t``: (nats, observed, expected, windows).
+
+        Negative mentions are expected at the larger of their seasonal expectation and the usual negative share
+        of this window's volume, so a loud but cheerful burst (a launch, a match) adds no evidence, and neither
+        does a busier hour than the profile knows. Evidence continues from the previous window only if that was
+        the window just before ``t``; without sentiment there is none.
+        """
+        negative = _number(x, "negative")
+        base = self._baselines.get("negative")
+        if negative is None or base is None or base.n < self._warm_windows or not self._share.n:
+            return _NO_EVIDENCE
+        last = self._evidence_t
+        before = _NO_EVIDENCE
+        if last is not None and abs(t - last - self.window_seconds) <= 0.5 * self.window_seconds:
+            before = self._evidence
+        expected = base.expected(t)
+        volume = _number(x, "volume")
+        if volume and self._share.mean * volume > expected:
+            expected = self._share.mean * volume
+        total = evidence_step(before[0], negative, expected, base.extra_variance, ratio=self._evidence_ratio,
+                              floor=self._evidence_floor, cap=self._evidence_cap)
+        if total == 0.0:
+            return _NO_EVIDENCE
+        if before[0] == 0.0:
+            return (total, negative, expected, 1)
+        return (total, before[1] + negative, before[2] + expected, before[3] + 1)
 
     def _sustained(self, x: dict[str, float | None], t: float) -> float:
         """The score of the last ``sustain_seconds`` taken together (a slow build), kept below critical.
@@ -368,22 +432,41 @@ class CrisisDetector:
             signals["sentiment"] = {"observed": sentiment, "expected": None, "score": 0.0}
         return tone
 
-    def _reasons(self, signals: dict[str, dict[str, Any]]) -> tuple[str, ...]:
+    def _reasons(self, signals: dict[str, dict[str, Any]], evidence_windows: int) -> tuple[str, ...]:
         floor = 0.5 * self.threshold
         ranked = sorted((entry["score"], name) for name, entry in signals.items() if entry["score"] >= floor)
-        return tuple(_reason(name, signals[name], self.velocity_windows) for _, name in reversed(ranked))
+        return tuple(_reason(name, signals[name], self.velocity_windows, evidence_windows)
+                     for _, name in reversed(ranked))
 
     # -- learning --------------------------------------------------------------------------------------------
+
+    def _scored(self, x: dict[str, float | None], t: float) -> tuple:
+        cache = self._cache
+        if cache is None or cache[0] != t or cache[1] != _key(x):
+            self.score_one(x, t)
+            cache = self._cache
+        assert cache is not None
+        return cache
+
+    def skip_one(self, x: dict[str, float | None], t: float) -> None:
+        """Pass the window starting at ``t`` without learning it (anomalous, or inside an incident).
+
+        The baselines learn nothing; only the evidence accumulators move on, so a slow build keeps adding up
+        while it is being alerted on. A caller that skips a window without calling this resets them (a gap).
+        """
+        self._evidence = self._scored(x, t)[3]
+        self._evidence_t = t
 
     def learn_one(self, x: dict[str, float | None], t: float) -> None:
         """Learn the window starting at ``t`` into the baselines (call it only for windows outside incidents)."""
         raw: float | None = None
-        if not self.warming_up:
-            cache = self._cache
-            if cache is None or cache[0] != t or cache[1] != _key(x):
-                self.score_one(x, t)
-                cache = self._cache
-            raw = cache[2] if cache is not None else None
+        if self.warming_up:
+            self._evidence = _NO_EVIDENCE
+        else:
+            cache = self._scored(x, t)
+            raw = cache[2]
+            self._evidence = cache[3]
+        self._evidence_t = t
         volume = _number(x, "volume")
         expected: dict[str, float | None] = {"volume": None, "negative": None}
         for name in ("volume", "negative", "authors", "reach"):
@@ -476,12 +559,13 @@ class CrisisDetector:
             "last_t": self._last_t,
             "counts": [list(entry) for entry in self._counts],
             "peak": [self._day, self._day_max, self._day_windows, self._peak, self._peak_days],
+            "evidence": [self._evidence_t, *self._evidence],
         }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> CrisisDetector:
         """Restore a detector written by :meth:`to_dict` (an unknown ``version`` raises ``ValueError``)."""
-        if not isinstance(d, dict) or d.get("version") != _VERSION:
+        if not isinstance(d, dict) or d.get("version") not in _READABLE_VERSIONS:
             version = d.get("version") if isinstance(d, dict) else None
             raise ValueError(f"unsupported CrisisDetector state version {version!r}")
         detector = cls(**d["params"])
@@ -497,6 +581,10 @@ class CrisisDetector:
         detector._peak, detector._peak_days = float(peak), int(peak_days)
         detector._last_t = None if d["last_t"] is None else float(d["last_t"])
         detector._counts = [[None if v is None else float(v) for v in entry] for entry in d["counts"]]
+        if "evidence" in d:  # version 2
+            last, total, observed, expected, windows = d["evidence"]
+            detector._evidence_t = None if last is None else float(last)
+            detector._evidence = (float(total), float(observed), float(expected), int(windows))
         return detector
 
 
@@ -508,11 +596,14 @@ _LABELS = {"volume": "mention volume", "negative": "negative mentions", "authors
            "reach": "reach"}
 
 
-def _reason(name: str, entry: dict[str, Any], velocity_windows: int) -> str:
+def _reason(name: str, entry: dict[str, Any], velocity_windows: int, evidence_windows: int) -> str:
     """One sentence for people about one signal."""
     observed, expected = entry["observed"], entry["expected"]
     if name in _LABELS:
         return f"{_LABELS[name]} {_ratio(observed, expected):.1f}x expected ({observed:,.0f} vs {expected:,.1f})"
+    if name == "negative_sustained":
+        return (f"negative mentions {_ratio(observed, expected):.1f}x expected over the last {evidence_windows} "
+                f"windows ({observed:,.0f} vs {expected:,.1f})")
     if name == "negative_share":
         return f"negative share {observed:.0%} vs {expected:.0%} expected"
     if name == "sentiment":

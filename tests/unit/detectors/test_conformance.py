@@ -135,7 +135,7 @@ def test_round_trip_gives_the_same_next_outputs(adapter: Adapter):
     estimator = adapter.cls(**_params(adapter.cls))
     _run(adapter, estimator, events[:600])
     state = orjson.loads(orjson.dumps(estimator.to_dict()))
-    assert state["version"] == 1
+    assert isinstance(state["version"], int) and state["version"] >= 1
     restored = adapter.cls.from_dict(state)
     assert _run(adapter, restored, events[600:]) == _run(adapter, estimator, events[600:])
     with pytest.raises(ValueError):

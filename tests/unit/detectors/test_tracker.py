@@ -280,6 +280,7 @@ class ScriptedDetector:
     def __init__(self, scores: dict[int, float]) -> None:
         self.scores = scores
         self.learned: list[int] = []
+        self.skipped: list[int] = []
 
     def score_one(self, x: dict, t: float) -> Assessment:
         score = self.scores.get(int((t - T0) // W), 0.1)
@@ -289,6 +290,9 @@ class ScriptedDetector:
 
     def learn_one(self, x: dict, t: float) -> None:
         self.learned.append(int((t - T0) // W))
+
+    def skip_one(self, x: dict, t: float) -> None:
+        self.skipped.append(int((t - T0) // W))
 
 
 def test_escalation_response_and_resolution_in_order_and_the_baseline_is_protected() -> None:
@@ -315,6 +319,7 @@ def test_escalation_response_and_resolution_in_order_and_the_baseline_is_protect
                        "reach": (14 * 3 + 1) * 100, "duration_seconds": 14 * W}
     assert events[3].data["incident_end"] == "2026-01-05T00:19:00Z"
     assert script.learned == [*range(5), *range(18, 30)]  # nothing of the incident is learned
+    assert script.skipped == [*range(5, 18)]  # but every window of it is passed on (the evidence accumulates)
     for event in events:
         VALIDATOR.validate(orjson.loads(event.to_json()))
 

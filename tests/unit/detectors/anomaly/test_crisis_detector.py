@@ -62,6 +62,8 @@ def drive(windows: Iterable[tuple[float, dict]], detector: CrisisDetector | None
         transitions += lifecycle.update(assessment, t, t + step)
         if not lifecycle.in_incident:
             detector.learn_one(x, t)
+        else:
+            detector.skip_one(x, t)
     return transitions, assessments
 
 
@@ -280,3 +282,78 @@ def test_slow_build_of_complaints_at_low_volume_is_caught_by_the_sustained_chann
     without = onsets(drive(windows, detector=CrisisDetector(window_seconds=60.0, sustain_seconds=60.0),
                            step=60.0)[0])
     assert not without or hours(without[0]) > hours(found[0])
+
+
+# Accumulated evidence of negative mentions ------------------------------------------------------------------
+
+
+def _faint_complaints(extra_per_minute: float, start_hours: float, end_hours: float = 1e9, days: float = 3.6,
+                      seed: int = 11) -> list[tuple]:
+    """1-minute windows of a quiet subject (10 % negative) plus ``extra_per_minute`` negative posts in the span."""
+    rng = random.Random(seed)
+    out = []
+    for t, x in series(days=days, peak=10.0, step=60.0, seed=seed):
+        hour = (t - MONDAY) / 3600.0
+        extra = poisson(rng, extra_per_minute) if start_hours <= hour < end_hours else 0.0
+        base = x["volume"]
+        negative = float(sum(rng.random() < 0.1 for _ in range(int(base)))) + extra
+        volume = base + extra
+        share = negative / volume if volume else None
+        out.append((t, {"volume": volume, "negative": negative, "negative_share": share,
+                        "sentiment_mean": None if share is None else 0.3 - 0.8 * share, "reach": volume * 500.0,
+                        "authors": volume}))
+    return out
+
+
+def test_a_faint_persistent_excess_of_complaints_is_caught_by_accumulated_evidence():
+    at = 3 * 24 + 10.0
+    windows = _faint_complaints(0.6, at)  # about one more complaint every two minutes: no single window stands out
+    transitions, assessments = drive(windows, step=60.0)
+    found = onsets(transitions)
+    assert len(found) == 1 and at < hours(found[0]) < at + 1.0
+    index = next(i for i, (t, _) in enumerate(windows) if t == found[0].window_start)
+    onset = assessments[index]
+    assert "negative_sustained" in onset.signals and onset.severity == "warning"
+    assert any("expected over the last" in reason for reason in onset.reasons)
+    blind = CrisisDetector(window_seconds=60.0, evidence_false_alarm_seconds=1e300)  # evidence never enough
+    without = onsets(drive(windows, detector=blind, step=60.0)[0])
+    assert len(without) > 1 and hours(without[0]) >= hours(found[0])  # without it: later, and it flaps
+
+
+def test_no_evidence_from_calm_traffic_or_a_cheerful_burst():
+    calm = _faint_complaints(0.0, 0.0)
+    transitions, assessments = drive(calm, step=60.0)
+    assert onsets(transitions) == []
+    assert max(a.signals.get("negative_sustained", {"score": 0.0})["score"] for a in assessments) < 0.35
+    at = 3 * 24 + 11.0
+    viral = _social(4, lambda h: (10.0, 0.08) if at <= h < at + 3 else None)  # louder, but not more negative
+    transitions, assessments = drive(viral)
+    assert onsets(transitions) == []
+    assert all(a.signals.get("negative_sustained", {"score": 0.0})["score"] < 0.35 for a in assessments)
+
+
+def test_an_incident_held_by_evidence_closes_soon_after_the_excess_ends():
+    at = 3 * 24 + 10.0
+    windows = _faint_complaints(1.0, at, at + 2.0, days=3.8)
+    transitions, _ = drive(windows, step=60.0)
+    assert [t.kind for t in transitions] == ["onset", "resolved"]
+    ended = (transitions[1].window_end - MONDAY) / 3600.0
+    assert at + 2.0 < ended < at + 2.0 + 1.0
+
+
+def test_evidence_restarts_after_missing_windows_and_survives_a_restore():
+    at = 3 * 24 + 10.0
+    windows = _faint_complaints(1.5, at)
+    detector = CrisisDetector(window_seconds=60.0)
+    cut = next(i for i, (t, _) in enumerate(windows) if (t - MONDAY) / 3600.0 >= at + 0.25)
+    for t, x in windows[:cut]:
+        detector.score_one(x, t)
+        detector.learn_one(x, t)
+    t, x = windows[cut]
+    built = detector.score_one(x, t).signals["negative_sustained"]["observed"]
+    restored = CrisisDetector.from_dict(orjson.loads(orjson.dumps(detector.to_dict())))
+    assert restored.score_one(x, t) == detector.score_one(x, t)
+    later = detector.score_one(x, t + 3600.0).signals.get("negative_sustained")  # an hour of missing windows
+    assert later is None or later["observed"] < built
+    old = {key: value for key, value in detector.to_dict().items() if key != "evidence"}
+    assert "negative_sustained" not in CrisisDetector.from_dict({**old, "version": 1}).score_one(x, t).signals
