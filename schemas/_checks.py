@@ -91,6 +91,18 @@ def string_list(value: Any, path: str, max_items: int, max_length: int) -> tuple
     return tuple(string(item, f"{path}[{index}]", max_length) for index, item in enumerate(value))
 
 
+def plain_strings(value: Any, max_items: int, max_length: int) -> tuple[str, ...] | None:
+    """A list of strings as a tuple when it plainly passes :func:`string_list`, else None (not sure)."""
+    if value is None:
+        return ()
+    if type(value) is not list or len(value) > max_items:
+        return None
+    for item in value:
+        if type(item) is not str or len(item) > max_length:
+            return None
+    return tuple(value)
+
+
 def choice(value: Any, path: str, allowed: frozenset[str], reason: str = "invalid_value") -> str:
     if not isinstance(value, str):
         raise SchemaError(path, f"must be a string, got {_type_name(value)}", "wrong_type")

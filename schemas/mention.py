@@ -164,18 +164,6 @@ _build_mention = positional_builder(Mention)
 _build_sentiment = positional_builder(Sentiment)
 
 
-def _strings(value: Any, max_length: int) -> tuple[str, ...] | None:
-    """A hashtags or matched list as a tuple when it is plainly valid, else None."""
-    if value is None:
-        return ()
-    if type(value) is not list or len(value) > 256:
-        return None
-    for item in value:
-        if type(item) is not str or len(item) > max_length:
-            return None
-    return tuple(value)
-
-
 def _optional(value: Any, max_length: int) -> bool:
     return value is None or (type(value) is str and len(value) <= max_length)
 
@@ -212,7 +200,8 @@ def _plainly_valid(record: Any) -> Mention | None:
         if not (type(label) is str and label in SENTIMENT_LABELS and type(score) is float and -1.0 <= score <= 1.0):
             return None
         sentiment = _build_sentiment(label, score)
-    hashtags, matched = _strings(get("hashtags"), 256), _strings(get("matched"), 512)
+    hashtags = check.plain_strings(get("hashtags"), 256, 256)
+    matched = check.plain_strings(get("matched"), 256, 512)
     if hashtags is None or matched is None:
         return None
     ingested_at = get("ingested_at")

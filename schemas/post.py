@@ -202,18 +202,6 @@ _build_author = positional_builder(Author)
 _build_engagement = positional_builder(Engagement)
 
 
-def _strings(value: Any) -> tuple[str, ...] | None:
-    """A hashtags or mentions list as a tuple when it is plainly valid, else None."""
-    if value is None:
-        return ()
-    if type(value) is not list or len(value) > 256:
-        return None
-    for item in value:
-        if type(item) is not str or len(item) > 256:
-            return None
-    return tuple(value)
-
-
 def _plainly_valid(record: Any) -> Post | None:
     """The Post of a record that passes every check of :meth:`Post._checked`, built with only cheap tests.
 
@@ -249,8 +237,8 @@ def _plainly_valid(record: Any) -> Post | None:
             and (parent_id is None or (type(parent_id) is str and len(parent_id) <= 512))):
         return None
     hashtags, mentions = get("hashtags"), get("mentions")
-    hashtags = () if hashtags is None or hashtags == [] else _strings(hashtags)
-    mentions = () if mentions is None or mentions == [] else _strings(mentions)
+    hashtags = () if hashtags is None or hashtags == [] else check.plain_strings(hashtags, 256, 256)
+    mentions = () if mentions is None or mentions == [] else check.plain_strings(mentions, 256, 256)
     if hashtags is None or mentions is None:
         return None
     raw = get("engagement")
