@@ -20,11 +20,11 @@ events on other subjects), the window-close-to-event delay p50 and p99 of the li
 last live post (about a second, the poll, when they kept up). Figures only; nothing is asserted.
 
     python benchmarks/bench_scale.py [--posts 10000] [--subjects 100,1000,10000] [--rates 100,300] [--seed 7]
-                                     [--workers 2] [--texts filler|simulated]
+                                     [--workers 2] [--texts filler|simulated] [--surges 10]
 
 ``--texts simulated`` gives the background posts the texts of a ``siaga simulate`` suite (Indonesian, English and
 code-mixed, with slang and emoji, as the sentiment scorer meets them in production) instead of eight filler words,
-so that CPU per post is that of real posts. With ``--workers 1 --subjects 20 --rates 5000`` it measures the spine's
+so that CPU per post is that of real posts. With ``--subjects 20 --rates 5000 --surges 1`` it measures the spine's
 targets (issue 2): throughput, and the close-to-event delay of a live stream of 5,000 posts/s.
 
 ``--posts`` is the history's size; at a high rate it is stretched to cover the warm-up. To fit a warm-up, a
@@ -99,6 +99,7 @@ class Run:
     memory_mib: list[float]
     tracked: list[int]
     series: list[int]
+    surges: int
     surge_alerted: int
     other_events: int
     delay_p50: float
@@ -133,19 +134,19 @@ def write_watchlist(path: Path, subjects: int) -> None:
     path.write_text("\n".join(lines))
 
 
-def surge_subjects(subjects: int) -> list[int]:
+def surge_subjects(subjects: int, surges: int = SURGE_SUBJECTS) -> list[int]:
     """The subjects that have a crisis: spread evenly over the Zipf ranks, busy to quiet."""
-    count = min(SURGE_SUBJECTS, subjects)
+    count = min(surges, subjects)
     return sorted({int(subjects * (index + 0.5) / count) for index in range(count)})
 
 
 def stream(subjects: int, rate: float, timeline: Timeline, seed: int,
-           texts: list[str] | None = None) -> Iterator[tuple[float, int, str]]:
+           texts: list[str] | None = None, surges: int = SURGE_SUBJECTS) -> Iterator[tuple[float, int, str]]:
     """(event time, subject, text) of every post in event-time order: Zipf background (eight filler words, or
     one of ``texts``), then the surges."""
     chooser = random.Random(seed)
     weights = [1.0 / (rank + 1) for rank in range(subjects)]
-    share = {subject: weights[subject] / sum(weights) for subject in surge_subjects(subjects)}
+    share = {subject: weights[subject] / sum(weights) for subject in surge_subjects(subjects, surges)}
     posts: list[tuple[float, int, str]] = [(0.0, subject, "halo") for subject in share]  # history from the start
     background = int(timeline.end * rate)
     for number, subject in enumerate(chooser.choices(range(subjects), weights=weights, k=background)):
@@ -160,7 +161,7 @@ def stream(subjects: int, rate: float, timeline: Timeline, seed: int,
 
 
 def write_streams(history: Path, live: Path, subjects: int, rate: float, timeline: Timeline, seed: int,
-                  texts: list[str] | None = None) -> None:
+                  texts: list[str] | None = None, surges: int = SURGE_SUBJECTS) -> None:
     """Write the stream, ending by now, as two files: the history and the live part from just before the surge.
 
     The surge starts on a window boundary, so that it fills its windows.
@@ -169,7 +170,7 @@ def write_streams(history: Path, live: Path, subjects: int, rate: float, timelin
     start -= (start + timeline.surge) % WINDOW_SECONDS
     author_chooser = random.Random(seed + 1)
     with gzip.open(history, "wb") as early, gzip.open(live, "wb") as late:
-        for number, (offset, subject, words) in enumerate(stream(subjects, rate, timeline, seed, texts)):
+        for number, (offset, subject, words) in enumerate(stream(subjects, rate, timeline, seed, texts, surges)):
             post = Post(f"x:{number}", "x", Author(f"x:u{author_chooser.randrange(1_000_000)}"),
                         f"merek{subject:05d} {words}", start + offset)
             (early if offset < timeline.history else late).write(post.to_json() + b"\n")
@@ -230,12 +231,13 @@ def wait_until_consumed(workers: list[WorkerProcess], published: int) -> None:
         time.sleep(1.0)
 
 
-def surge_outcome(settings: Settings, workers: list[WorkerProcess], subjects: int) -> tuple[int, int]:
+def surge_outcome(settings: Settings, workers: list[WorkerProcess], subjects: int,
+                  surges: int = SURGE_SUBJECTS) -> tuple[int, int]:
     """How many surge subjects had an onset, and how many events other subjects had."""
     emitted = sum(metric_total(worker.metrics_text(["siaga_crisis_events_total"]) or "", "siaga_crisis_events_total")
                   for worker in workers)
     events = crisis_events(settings, until=lambda seen: len(seen) >= emitted, timeout=30.0) if emitted else []
-    surging = {f"merek-{number:05d}" for number in surge_subjects(subjects)}
+    surging = {f"merek-{number:05d}" for number in surge_subjects(subjects, surges)}
     alerted = {event.subject for event in events if event.stage == "onset" and event.subject in surging}
     return len(alerted), sum(1 for event in events if event.subject not in surging)
 
@@ -250,13 +252,14 @@ def simulated_texts(work: Path, seed: int) -> list[str]:
 
 
 def measure(kafka: LocalKafka, work: Path, subjects: int, rate: float, posts: int, seed: int, workers_count: int = 2,
-            texts: list[str] | None = None) -> Run:
+            texts: list[str] | None = None, surges: int = SURGE_SUBJECTS) -> Run:
     """One configuration: a fresh watchlist, stream, topics and workers."""
     case = work / f"s{subjects}-r{rate:.0f}"
     case.mkdir()
     write_watchlist(case / "watchlist.toml", subjects)
     timeline = Timeline(history=max(posts / rate, WARMUP_SECONDS + WINDOW_SECONDS))
-    write_streams(case / "history.jsonl.gz", case / "live.jsonl.gz", subjects, rate, timeline, seed, texts)
+    write_streams(case / "history.jsonl.gz", case / "live.jsonl.gz", subjects, rate, timeline, seed, texts,
+                  surges)
     settings = isolated_settings(kafka.bootstrap_servers, f"scale.s{subjects}.r{rate:.0f}", partitions=4,
                                  posts_partitions=1)
     env = {"SIAGA_WATCHLIST": str(case / "watchlist.toml"), "SIAGA_WINDOW_SECONDS": f"{WINDOW_SECONDS:g}",
@@ -280,11 +283,11 @@ def measure(kafka: LocalKafka, work: Path, subjects: int, rate: float, posts: in
         p50, p99, delays = delay_quantiles(before, buckets([worker.metrics_text([_HISTOGRAM]) or ""
                                                             for worker in workers]))
         cpu = sum(cpu_seconds(worker.pid or 0) - used for worker, used in zip(workers, cpu_before, strict=True))
-        alerted, others = surge_outcome(settings, workers, subjects)
+        alerted, others = surge_outcome(settings, workers, subjects, surges)
         texts = [worker.metrics_text() or "" for worker in workers]
         return Run(subjects, rate, published, seconds, history.published, cpu / published * 1e6,
                    [rss_mib(worker.pid or 0) for worker in workers], [_tracked(text) for text in texts],
-                   [_series(text) for text in texts], alerted, others, p50, p99, delays, drain)
+                   [_series(text) for text in texts], min(surges, subjects), alerted, others, p50, p99, delays, drain)
     finally:
         for worker in workers:
             worker.stop()
@@ -309,7 +312,7 @@ def _row(run: Run) -> str:
     return (f"{run.subjects:>8,} {run.rate:>6,.0f} {run.posts:>8,} {run.history_posts / run.seconds:>9,.0f} "
             f"{run.cpu_per_post_us:>9,.0f} {' / '.join(f'{m:.0f}' for m in run.memory_mib):>11} "
             f"{' / '.join(f'{t:,}' for t in run.tracked):>15} {' / '.join(f'{s:,}' for s in run.series):>17} "
-            f"{run.surge_alerted:>3}/{min(SURGE_SUBJECTS, run.subjects):<3} {run.other_events:>6} "
+            f"{run.surge_alerted:>3}/{run.surges:<3} {run.other_events:>6} "
             f"{delay:>24} {run.drain_seconds:>6.0f}")
 
 
@@ -322,6 +325,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="worker processes sharing the partitions")
     parser.add_argument("--texts", choices=("filler", "simulated"), default="filler",
                         help="background posts' texts: eight filler words, or a simulated suite's posts")
+    parser.add_argument("--surges", type=int, default=SURGE_SUBJECTS, help="subjects that have a crisis")
     args = parser.parse_args()
     sizes = [int(value) for value in args.subjects.split(",")]
     rates = [float(value) for value in args.rates.split(",")]
@@ -339,7 +343,8 @@ def main() -> None:
               f"{'(s)':>6}")
         for subjects in sizes:
             for rate in rates:
-                print(_row(measure(kafka, work, subjects, rate, args.posts, args.seed, args.workers, texts)),
+                print(_row(measure(kafka, work, subjects, rate, args.posts, args.seed, args.workers, texts,
+                                   args.surges)),
                       flush=True)
     finally:
         kafka.stop()
