@@ -46,6 +46,7 @@ def create_app(settings: Settings) -> Streams:
         broker=settings.kafka.faust_url(),
         broker_credentials=settings.kafka.faust_credentials(),
         store="memory://",
+        datadir=str(settings.state_dir / settings.app_id),
         key_serializer="raw",
         value_serializer="raw",
         topic_partitions=settings.partitions,

@@ -162,7 +162,7 @@ WINDOW_CLOSE_TO_EVENT = Histogram(
     "window_close_to_event_seconds",
     "From the arrival (ingest time) of the post that closed a window to its crisis event acknowledged by Kafka.",
     namespace=NAMESPACE,
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, float("inf")),
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 5, 10, 30, 60, float("inf")),
 )
 INCIDENT_RESPONSE = Gauge(
     "incident_first_response_seconds",

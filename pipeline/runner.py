@@ -25,10 +25,14 @@ logger = logging.getLogger(__name__)
 
 
 class WorkerProcess:
-    """``siaga worker`` in a child process, with its environment, log file and metrics port."""
+    """``siaga worker`` in a child process, with its environment, log file and metrics port.
+
+    Its local directory (``SIAGA_STATE_DIR``) sits beside the log unless ``env`` names one.
+    """
 
     def __init__(self, env: Mapping[str, str], log_path: Path, metrics_port: int) -> None:
-        self.env = {**os.environ, **env, "SIAGA_METRICS_PORT": str(metrics_port), "PYTHONUNBUFFERED": "1"}
+        self.env = {**os.environ, "SIAGA_STATE_DIR": str(log_path.with_suffix(".state")), **env,
+                    "SIAGA_METRICS_PORT": str(metrics_port), "PYTHONUNBUFFERED": "1"}
         self.log_path = log_path
         self.metrics_port = metrics_port
         self._process: subprocess.Popen[bytes] | None = None

@@ -27,6 +27,7 @@ def build_worker(settings: Settings) -> faust.App:
     """The Faust app: enrich and subject agents, the sentiment-feedback learner, lag monitor, subject metrics at 0."""
     watchlist = load_watchlist(settings.watchlist)
     scorer = SentimentScorer.from_model_dir(settings.sentiment_model_dir)
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
     streams = create_app(settings)
     enricher = Enricher(watchlist, scorer)
     attach_enrich_agent(streams, enricher)

@@ -11,7 +11,10 @@ does, once per batch, what the stream iterator does per event:
   offsets and delivers them again;
 * every other event is tracked as unacknowledged until the agent acks it with ``stream.ack(event)``, so Faust
   commits an offset only once every record before it has been acked (at least once);
-* the sensors hear when each partition's stream last took an event (Faust's slow-stream check reads it).
+* the sensors hear when each partition's stream last took an event (Faust's slow-stream check reads it);
+* when the stream stops (Faust throws ``StopAsyncIteration`` into its buffer) the batches end, as the stream
+  iterator does; raised out of an async generator it would become a ``RuntimeError``, crash the agent during
+  shutdown and leave the worker hanging until it is killed, its partitions unowned for a session timeout.
 """
 
 from __future__ import annotations
@@ -35,7 +38,10 @@ async def event_batches(stream: faust.StreamT, max_size: int) -> AsyncIterator[l
     sensors = app.sensors
     flow_control = app.flow_control
     while True:
-        waiting: list[Any] = [await queue.get()]
+        try:
+            waiting: list[Any] = [await queue.get()]
+        except StopAsyncIteration:  # Faust throws this into the buffer when the stream stops: the batches end
+            return
         while len(waiting) < max_size and not queue.empty():
             waiting.append(queue.get_nowait())
         if not flow_control.is_active():

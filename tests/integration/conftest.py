@@ -13,6 +13,7 @@ Fixtures (use these rather than starting brokers yourself):
 ``local_kafka_factory`` (function) -> ``make(brokers=1, **kwargs) -> LocalKafka``: a started cluster of your own
     (free ports, temporary state dir) for tests that kill or restart brokers (``kill_node``/``start_node``);
     every cluster it made is stopped when the test ends.
+``fault_report`` (function) -> ``record(FaultRow)``: a fault test's figures, printed as one table at the end.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ import pytest
 from kafka import KafkaAdminClient
 
 from pipeline.local_kafka import LocalKafka, LocalKafkaError
+from tests.integration.fault_report import FAULT_ROWS, FaultRow, format_fault_table
 
-__all__ = ["kafka_admin", "kafka_bootstrap", "local_kafka_factory", "unique_topic_prefix"]
+__all__ = ["fault_report", "kafka_admin", "kafka_bootstrap", "local_kafka_factory", "unique_topic_prefix"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +44,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.path.resolve().is_relative_to(_HERE):
             item.add_marker(pytest.mark.integration)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Print the fault tests' figures, when any ran."""
+    rows = config.stash.get(FAULT_ROWS, [])
+    if rows:
+        terminalreporter.write_sep("-", "fault tests: what went in and what came out")
+        terminalreporter.write_line(format_fault_table(rows))
+
+
+@pytest.fixture
+def fault_report(request: pytest.FixtureRequest) -> Callable[[FaultRow], None]:
+    """Record a fault test's figures for the table printed at the end of the run."""
+    rows = request.config.stash.setdefault(FAULT_ROWS, [])
+    return rows.append
 
 
 def _docker_answers() -> bool:

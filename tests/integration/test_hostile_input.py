@@ -32,6 +32,7 @@ from pipeline.ingest.file_ingest import DryRunSink, ingest_paths
 from pipeline.ingest.publisher import IngestSummary, PostPublisher
 from schemas.errors import SchemaError
 from schemas.post import MAX_RECORD_BYTES, MAX_TEXT_CHARS, Post
+from tests.integration.fault_report import FaultRow
 from tests.integration.stack import isolated_settings
 
 __all__ = ["Corpus", "MemoryCheckpoints", "hostile_corpus", "read_all", "write_corpus"]
@@ -561,7 +562,8 @@ def test_dry_run_gives_every_line_its_expected_outcome(corpus: Corpus, corpus_fi
 
 
 def test_hostile_input_at_volume_is_dead_lettered_and_memory_stays_flat(
-    corpus: Corpus, corpus_file: Path, kafka_bootstrap: str, unique_topic_prefix: str
+    corpus: Corpus, corpus_file: Path, kafka_bootstrap: str, unique_topic_prefix: str,
+    fault_report: Callable[[FaultRow], None],
 ) -> None:
     settings = isolated_settings(kafka_bootstrap, unique_topic_prefix)
 
@@ -589,6 +591,8 @@ def test_hostile_input_at_volume_is_dead_lettered_and_memory_stays_flat(
 
     # (3) every hostile line dead-lettered once, with its line number and the reason expected for it
     dead = read_all(settings, settings.topics.posts_dlq, timeout=120)
+    fault_report(FaultRow(f"{HOSTILE_LINES:,} hostile lines among {VALID_POSTS:,} valid posts", summary.read,
+                          len(posts), 0, 0, 0, 0, dead_lettered=len(dead)))
     assert len(dead) == HOSTILE_LINES
     found: dict[int, str] = {}
     for value in dead:

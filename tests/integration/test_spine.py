@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from pipeline.demo_data import write_demo_file
 from schemas.crisis_event import CrisisEvent
+from tests.integration.fault_report import FaultRow
 from tests.integration.stack import (
     CRISIS_SCENARIO,
     crisis_events,
@@ -67,7 +69,8 @@ def test_one_crisis_is_found_once_and_a_rerun_gives_the_same_ids(
 
 
 def test_a_killed_worker_recovers_its_state_and_announces_the_onset_once(
-    kafka_bootstrap: str, unique_topic_prefix: str, stream: Path, expected: list[CrisisEvent], tmp_path: Path
+    kafka_bootstrap: str, unique_topic_prefix: str, stream: Path, expected: list[CrisisEvent], tmp_path: Path,
+    fault_report: Callable[[FaultRow], None],
 ) -> None:
     settings = isolated_settings(kafka_bootstrap, unique_topic_prefix)
     summary = ingest_file(settings, stream)
@@ -84,6 +87,8 @@ def test_a_killed_worker_recovers_its_state_and_announces_the_onset_once(
         log = restarted.log_tail(400)
     finally:
         restarted.stop()
+    fault_report(FaultRow.from_events("worker SIGKILLed mid-stream, restarted", summary.read, summary.published,
+                                      expected, events))
 
     assert "restored" in log and "from the changelog" in log, log
     onset_ids = {event.id for event in events if event.stage == "onset"}
