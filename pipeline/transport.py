@@ -168,12 +168,9 @@ class ResumeKeepsBuffers(FlowControlEvent):
     """
 
     def resume(self) -> None:
-        """Resume production into the managed buffers; clear them only if flow was suspended."""
-        was_suspended = not self.is_active()
-        self._suspend.clear()
-        self._resume.set()
-        if was_suspended:
-            self.clear()
+        """Resume suspended flow as Faust does (clearing the buffers); flow that is not suspended stays as it is."""
+        if not self.is_active():
+            super().resume()
 
 
 class SiagaApp(App):
