@@ -5,7 +5,7 @@ Zipf-distributed (a few subjects are busy, most are quiet, as on a real watchlis
 R posts per second of event time. Ten subjects spread over the Zipf ranks (the *surge subjects*) then have a
 crisis: for two windows, four times their usual volume in complaints (at least five a second). It starts two
 ``siaga worker`` processes (``--workers``; mentions and subject state on four partitions shared between them; posts
-on one partition, so the stream reaches the mentions in event-time order) and ingests the stream in two parts:
+on ``--posts-partitions``, one by default) and ingests the stream in two parts:
 
 * the history, flat out: the subjects' warm-up, which measures throughput;
 * then, once the workers have caught up, the last seconds before the surge, the surge and the windows that close
@@ -16,16 +16,23 @@ It prints, per configuration: end-to-end posts/s over the history (start of inge
 consumed every mention), worker CPU per post over the whole stream, each worker's memory, the subjects it has
 closed windows for and the metric series it exports, the crisis events (how many surge subjects alerted, and
 events on other subjects), the window-close-to-event delay p50 and p99 of the live part (the workers'
-``siaga_window_close_to_event_seconds`` histograms, summed) and how long the workers took to drain after the
-last live post (about a second, the poll, when they kept up). Figures only; nothing is asserted.
+``siaga_window_close_to_event_seconds`` histograms, summed), how long the workers took to drain after the
+last live post (about a second, the poll, when they kept up) and the mentions that came too late for their window.
+Figures only; nothing is asserted.
 
     python benchmarks/bench_scale.py [--posts 10000] [--subjects 100,1000,10000] [--rates 100,300] [--seed 7]
-                                     [--workers 2] [--texts filler|simulated] [--surges 10]
+                                     [--workers 2] [--texts filler|simulated] [--surges 10] [--posts-partitions 1]
 
 ``--texts simulated`` gives the background posts the texts of a ``siaga simulate`` suite (Indonesian, English and
 code-mixed, with slang and emoji, as the sentiment scorer meets them in production) instead of eight filler words,
 so that CPU per post is that of real posts. With ``--subjects 20 --rates 5000 --surges 1`` it measures the spine's
 targets (issue 2): throughput, and the close-to-event delay of a live stream of 5,000 posts/s.
+
+Posts on one partition reach the mentions in event-time order however fast the history is replayed, but one
+worker then matches and scores every post. ``--posts-partitions 4`` is the production topology (``SIAGA_PARTITIONS``
+defaults to 4): both workers match and score. It suits rates at which the history replays at about live speed
+(thousands of posts/s); at low rates the history replays many times faster than live, and the skew between
+partitions would exceed the allowed lateness (the ``late`` column counts mentions that came too late to count).
 
 ``--posts`` is the history's size; at a high rate it is stretched to cover the warm-up. To fit a warm-up, a
 surge and its closing in a benchmark's time the workers run 10-second windows with 10 seconds of allowed
@@ -106,6 +113,7 @@ class Run:
     delay_p99: float
     delays: int
     drain_seconds: float
+    late_mentions: int
 
 
 @dataclass(frozen=True)
@@ -252,7 +260,7 @@ def simulated_texts(work: Path, seed: int) -> list[str]:
 
 
 def measure(kafka: LocalKafka, work: Path, subjects: int, rate: float, posts: int, seed: int, workers_count: int = 2,
-            texts: list[str] | None = None, surges: int = SURGE_SUBJECTS) -> Run:
+            texts: list[str] | None = None, surges: int = SURGE_SUBJECTS, posts_partitions: int = 1) -> Run:
     """One configuration: a fresh watchlist, stream, topics and workers."""
     case = work / f"s{subjects}-r{rate:.0f}"
     case.mkdir()
@@ -261,7 +269,7 @@ def measure(kafka: LocalKafka, work: Path, subjects: int, rate: float, posts: in
     write_streams(case / "history.jsonl.gz", case / "live.jsonl.gz", subjects, rate, timeline, seed, texts,
                   surges)
     settings = isolated_settings(kafka.bootstrap_servers, f"scale.s{subjects}.r{rate:.0f}", partitions=4,
-                                 posts_partitions=1)
+                                 posts_partitions=posts_partitions)
     env = {"SIAGA_WATCHLIST": str(case / "watchlist.toml"), "SIAGA_WINDOW_SECONDS": f"{WINDOW_SECONDS:g}",
            "SIAGA_ALLOWED_LATENESS_SECONDS": f"{LATENESS_SECONDS:g}",
            "SIAGA_IDLE_CLOSE_SECONDS": "600"}  # the pause between the two parts must not close windows
@@ -287,7 +295,8 @@ def measure(kafka: LocalKafka, work: Path, subjects: int, rate: float, posts: in
         texts = [worker.metrics_text() or "" for worker in workers]
         return Run(subjects, rate, published, seconds, history.published, cpu / published * 1e6,
                    [rss_mib(worker.pid or 0) for worker in workers], [_tracked(text) for text in texts],
-                   [_series(text) for text in texts], min(surges, subjects), alerted, others, p50, p99, delays, drain)
+                   [_series(text) for text in texts], min(surges, subjects), alerted, others, p50, p99, delays, drain,
+                   int(sum(metric_total(text, "siaga_mentions_late_total") for text in texts)))
     finally:
         for worker in workers:
             worker.stop()
@@ -313,7 +322,7 @@ def _row(run: Run) -> str:
             f"{run.cpu_per_post_us:>9,.0f} {' / '.join(f'{m:.0f}' for m in run.memory_mib):>11} "
             f"{' / '.join(f'{t:,}' for t in run.tracked):>15} {' / '.join(f'{s:,}' for s in run.series):>17} "
             f"{run.surge_alerted:>3}/{run.surges:<3} {run.other_events:>6} "
-            f"{delay:>24} {run.drain_seconds:>6.0f}")
+            f"{delay:>24} {run.drain_seconds:>6.0f} {run.late_mentions:>6,}")
 
 
 def main() -> None:
@@ -326,6 +335,8 @@ def main() -> None:
     parser.add_argument("--texts", choices=("filler", "simulated"), default="filler",
                         help="background posts' texts: eight filler words, or a simulated suite's posts")
     parser.add_argument("--surges", type=int, default=SURGE_SUBJECTS, help="subjects that have a crisis")
+    parser.add_argument("--posts-partitions", type=int, default=1,
+                        help="partitions of siaga.posts (production default: 4, so both workers match and score)")
     args = parser.parse_args()
     sizes = [int(value) for value in args.subjects.split(",")]
     rates = [float(value) for value in args.rates.split(",")]
@@ -337,14 +348,14 @@ def main() -> None:
     try:
         print(f"{'subjects':>8} {'posts/s':>6} {'posts':>8} {'history':>9} {'worker':>9} {'RSS (MiB)':>11} "
               f"{'windows closed':>15} {'series':>17} {'surge':>7} {'other':>6} {'close -> event':>24} "
-              f"{'drain':>6}")
+              f"{'drain':>6} {'late':>6}")
         print(f"{'':>8} {'(event)':>6} {'':>8} {'posts/s':>9} {'µs/post':>9} {'per worker':>11} "
               f"{'for (subjects)':>15} {'per worker':>17} {'alerted':>7} {'events':>6} {'p50 / p99 (events)':>24} "
-              f"{'(s)':>6}")
+              f"{'(s)':>6} {'(ment.)':>6}")
         for subjects in sizes:
             for rate in rates:
                 print(_row(measure(kafka, work, subjects, rate, args.posts, args.seed, args.workers, texts,
-                                   args.surges)),
+                                   args.surges, args.posts_partitions)),
                       flush=True)
     finally:
         kafka.stop()
