@@ -94,9 +94,10 @@ class TermBaseline:
             self._total /= scale
             scale = self._scale = 1.0
         current = self._counts
+        get = current.get
         ranked = counts.items() if len(counts) <= self.per_window else _heaviest(counts, self.per_window)
         for term, count in ranked:
-            current[term] = current.get(term, 0.0) + count * scale
+            current[term] = get(term, 0.0) + count * scale
         self._total += mentions * scale
         if len(current) > 2 * self.max_terms:
             self._counts = dict(_heaviest(current, self.max_terms))

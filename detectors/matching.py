@@ -21,6 +21,8 @@ __all__ = ["Match", "SubjectMatcher", "fold"]
 # Written as runs of word characters joined by runs of those marks, with possessive quantifiers: the same matches
 # as ``[#@]?\w(?:[\w'’.-]*\w)?``, found without backtracking to the last word character.
 _WORD = re.compile(r"[#@]?\w++(?:['’.-]++\w++)*+", re.UNICODE)
+#: :data:`_WORD` for ASCII text (the common case), where the ASCII ``\w`` is the Unicode one and cheaper to test.
+_ASCII_WORD = re.compile(_WORD.pattern, re.ASCII)
 
 
 def fold(text: str) -> str:
@@ -127,7 +129,7 @@ class SubjectMatcher:
         """:meth:`match` as plain ``(subject_id, matched, official)`` tuples, the cheapest form per post."""
         text = post.text
         folded = text.casefold()
-        words = _WORD.findall(folded if folded.isascii() else fold(text))
+        words = _ASCII_WORD.findall(folded) if folded.isascii() else _WORD.findall(fold(text))
         if post.hashtags:
             words.extend("#" + fold(tag.lstrip("#")) for tag in post.hashtags)
         if post.mentions:

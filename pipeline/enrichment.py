@@ -95,7 +95,9 @@ class Enricher:
         if self.scorer is not None:
             judged = self.scorer.score(post.text)
             lang = judged.lang
-            sentiment = _build_sentiment(judged.label, max(-1.0, min(1.0, float(judged.score))))
+            score = float(judged.score)
+            score = score if score < 1.0 else 1.0  # min(1.0, score), NaN included, without the builtin calls
+            sentiment = _build_sentiment(judged.label, score if score > -1.0 else -1.0)
         from_post = Mention.from_post
         return [from_post(post, subject_id, matched=matched, official=official, lang=lang, sentiment=sentiment)
                 for subject_id, matched, official in matches]

@@ -38,16 +38,21 @@ def _z_of(score: float) -> float:
     return _Z_HALF * math.sqrt(score / (1.0 - score)) if score < 1.0 else math.inf
 
 
-def _number(x: dict[str, float | None], key: str) -> float | None:
-    value = x.get(key)
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
+#: A window's inputs in ``_KEYS`` order, each a finite float or None (missing or not finite).
+_Values = tuple[float | None, ...]
 
 
-def _key(x: dict[str, float | None]) -> tuple:
-    return tuple(x.get(name) for name in _KEYS)
+def _values(x: dict[str, float | None]) -> _Values:
+    """The inputs of ``x`` in ``_KEYS`` order, read once per call: finite floats, or None."""
+    values = []
+    for key in _KEYS:
+        value = x.get(key)
+        if value is not None:
+            value = float(value)
+            if not math.isfinite(value):
+                value = None
+        values.append(value)
+    return tuple(values)
 
 
 def _clip01(value: float) -> float:
@@ -274,45 +279,51 @@ class CrisisDetector:
 
     def score_one(self, x: dict[str, float | None], t: float) -> Assessment:
         """Assess the window starting at ``t`` (epoch seconds) without learning from it."""
+        return self._assess(_values(x), t)
+
+    def _assess(self, values: _Values, t: float) -> Assessment:
+        """:meth:`score_one` of the inputs :func:`_values` read."""
+        volume, negative, share, sentiment, reach, authors = values
         signals: dict[str, dict[str, Any]] = {}
         z: dict[str, float] = {}
         min_count = self.min_count
-        for name in ("volume", "negative", "authors", "reach"):
-            value = _number(x, name)
-            base = self._baselines.get(name)
-            if value is None or base is None or base.n == 0:
-                if value is not None:
-                    signals[name] = {"observed": value, "expected": None, "score": 0.0}
+        baselines = self._baselines
+        for name, value in (("volume", volume), ("negative", negative), ("authors", authors), ("reach", reach)):
+            if value is None:
+                continue
+            base = baselines.get(name)
+            if base is None or base.n == 0:
+                signals[name] = {"observed": value, "expected": None, "score": 0.0}
                 continue
             zi, r, sd = base.residual(value, t)
             if name in _COUNT_SIGNALS and value < min_count and zi > 0.0:
                 zi = 0.0
             z[name] = zi
-            signals[name] = {"observed": value, "expected": math.expm1(math.log1p(max(value, 0.0)) - r),
-                             "score": _score(zi)}
+            y = math.log1p(max(value, 0.0))
+            signals[name] = {"observed": value, "expected": math.expm1(y - r), "score": _score(zi)}
             if name == "volume":
-                velocity = self._velocity(math.log1p(max(value, 0.0)), r, sd, t)
+                velocity = self._velocity(y, r, sd, t)
                 if velocity is not None:
                     zv = velocity[0] if value >= min_count else min(velocity[0], 0.0)
                     z["velocity"] = zv
                     signals["velocity"] = {"observed": velocity[1], "expected": velocity[2], "score": _score(zv)}
-        tone = self._tone(x, z, signals)
-        if self.warming_up:
+        tone = self._tone(volume, share, sentiment, z, signals)
+        if self._n < self._warm_windows:  # warming up
             for entry in signals.values():
                 entry["score"] = 0.0
-            self._cache = (t, _key(x), None, _NO_EVIDENCE)
+            self._cache = (t, values, None, _NO_EVIDENCE)
             return Assessment(0.0, self.threshold, self.critical_threshold, signals=signals, warming_up=True)
 
         activity = max(z.get("volume", 0.0), z.get("authors", 0.0), 0.0)
         activity += self.velocity_weight * max(z.get("velocity", 0.0), 0.0)
         score = _score(activity)
-        negative_base = self._baselines.get("negative")
+        negative_base = baselines.get("negative")
         if tone is not None and negative_base is not None and negative_base.n >= self._warm_windows:
             gate = _clip01((tone - 1.0) / 2.0)
             negative_score = _score(z.get("negative", 0.0)) * gate
             activity_score = min(score * gate, self._below_critical)
             score = max(negative_score, activity_score)
-        sustained = self._sustained(x, t)
+        sustained = self._sustained(volume, negative, t)
         if sustained > score:
             score = sustained
         raw = _z_of(score)
@@ -323,8 +334,8 @@ class CrisisDetector:
                 calibrated = raw - excess
         if calibrated != raw:
             score = _score(calibrated)
-        evidence = self._accumulated(x, t)
-        self._cache = (t, _key(x), raw, evidence)
+        evidence = self._accumulated(volume, negative, t)
+        self._cache = (t, values, raw, evidence)
         if evidence[0] > 0.0 and evidence[1] >= min_count:
             evidence_score = min(_score(evidence_z(evidence[0], self._nats)), self._below_critical)
             signals["negative_sustained"] = {"observed": evidence[1], "expected": evidence[2],
@@ -334,7 +345,8 @@ class CrisisDetector:
         return Assessment(score, self.threshold, self.critical_threshold, signals=signals,
                           reasons=self._reasons(signals, evidence[3]))
 
-    def _accumulated(self, x: dict[str, float | None], t: float) -> tuple[float, float, float, int]:
+    def _accumulated(self, volume: float | None, negative: float | None,
+                     t: float) -> tuple[float, float, float, int]:
         """The negative-mention evidence after the window at ``t``: (nats, observed, expected, windows).
 
         Negative mentions are expected at the larger of their seasonal expectation and the usual negative share
@@ -342,7 +354,6 @@ class CrisisDetector:
         does a busier hour than the profile knows. Evidence continues from the previous window only if that was
         the window just before ``t``; without sentiment there is none.
         """
-        negative = _number(x, "negative")
         base = self._baselines.get("negative")
         if negative is None or base is None or base.n < self._warm_windows or not self._share.n:
             return _NO_EVIDENCE
@@ -351,7 +362,6 @@ class CrisisDetector:
         if last is not None and abs(t - last - self.window_seconds) <= 0.5 * self.window_seconds:
             before = self._evidence
         expected = base.expected(t)
-        volume = _number(x, "volume")
         if volume and self._share.mean * volume > expected:
             expected = self._share.mean * volume
         total = evidence_step(before[0], negative, expected, base.extra_variance, ratio=self._evidence_ratio,
@@ -362,7 +372,7 @@ class CrisisDetector:
             return (total, negative, expected, 1)
         return (total, before[1] + negative, before[2] + expected, before[3] + 1)
 
-    def _sustained(self, x: dict[str, float | None], t: float) -> float:
+    def _sustained(self, volume: float | None, negative: float | None, t: float) -> float:
         """The score of the last ``sustain_seconds`` taken together (a slow build), kept below critical.
 
         Counts are summed over the span and compared with the summed expectations; the overdispersion is not
@@ -371,7 +381,6 @@ class CrisisDetector:
         """
         span = self._span
         counts = self._counts
-        volume = _number(x, "volume")
         base = self._baselines.get("volume")
         if span < 2 or volume is None or base is None or len(counts) < span - 1:
             return 0.0
@@ -393,7 +402,6 @@ class CrisisDetector:
         if total < self.min_count:
             return 0.0
         score = _score(count_z(total, expected, base.extra_variance))
-        negative = _number(x, "negative")
         negative_base = self._baselines.get("negative")
         if negative is None or negative_base is None or negative_base.n < self._warm_windows:
             return min(score, self._below_critical)  # no sentiment: volume alone
@@ -409,11 +417,10 @@ class CrisisDetector:
         gate = _clip01((tone - 1.0) / 2.0)
         return min(max(_score(z_negative), score) * gate, self._below_critical)
 
-    def _tone(self, x: dict[str, float | None], z: dict[str, float], signals: dict[str, dict]) -> float | None:
+    def _tone(self, volume: float | None, share: float | None, sentiment: float | None, z: dict[str, float],
+              signals: dict[str, dict]) -> float | None:
         """How much worse than usual the tone is, in sigma (None without sentiment)."""
         tone: float | None = None
-        share = _number(x, "negative_share")
-        volume = _number(x, "volume")
         if share is not None and self._share.n:
             p = min(max(self._share.mean, 0.01), 0.99)
             noise = p * (1.0 - p) / volume if volume else p * (1.0 - p)
@@ -422,7 +429,6 @@ class CrisisDetector:
             z["negative_share"] = tone = zs
         elif share is not None:
             signals["negative_share"] = {"observed": share, "expected": None, "score": 0.0}
-        sentiment = _number(x, "sentiment_mean")
         if sentiment is not None and self._sentiment.n:
             zm = -self._sentiment.z(sentiment, 0.0, _MIN_SENTIMENT_VARIANCE)
             signals["sentiment"] = {"observed": sentiment, "expected": self._sentiment.mean, "score": _score(zm)}
@@ -440,10 +446,10 @@ class CrisisDetector:
 
     # -- learning --------------------------------------------------------------------------------------------
 
-    def _scored(self, x: dict[str, float | None], t: float) -> tuple:
+    def _scored(self, values: _Values, t: float) -> tuple:
         cache = self._cache
-        if cache is None or cache[0] != t or cache[1] != _key(x):
-            self.score_one(x, t)
+        if cache is None or cache[0] != t or cache[1] != values:
+            self._assess(values, t)
             cache = self._cache
         assert cache is not None
         return cache
@@ -454,29 +460,33 @@ class CrisisDetector:
         The baselines learn nothing; only the evidence accumulators move on, so a slow build keeps adding up
         while it is being alerted on. A caller that skips a window without calling this resets them (a gap).
         """
-        self._evidence = self._scored(x, t)[3]
+        self._evidence = self._scored(_values(x), t)[3]
         self._evidence_t = t
 
     def learn_one(self, x: dict[str, float | None], t: float) -> None:
         """Learn the window starting at ``t`` into the baselines (call it only for windows outside incidents)."""
+        values = _values(x)
+        volume, negative, share, sentiment, reach, authors = values
         raw: float | None = None
-        if self.warming_up:
+        if self._n < self._warm_windows:  # warming up
             self._evidence = _NO_EVIDENCE
         else:
-            cache = self._scored(x, t)
+            cache = self._scored(values, t)
             raw = cache[2]
             self._evidence = cache[3]
         self._evidence_t = t
-        volume = _number(x, "volume")
-        expected: dict[str, float | None] = {"volume": None, "negative": None}
-        for name in ("volume", "negative", "authors", "reach"):
-            value = _number(x, name)
+        expected_volume: float | None = None
+        expected_negative: float | None = None
+        baselines = self._baselines
+        for name, value in (("volume", volume), ("negative", negative), ("authors", authors), ("reach", reach)):
             if value is None:
                 continue
-            mu = self._baseline(name)._learn(value, t)  # the expectation before learning
-            if name in expected:
-                expected[name] = None if mu is None else math.expm1(mu)
+            base = baselines.get(name)
+            if base is None:
+                base = self._baseline(name)
+            mu = base._learn(value, t)  # the expectation before learning
             if name == "volume":
+                expected_volume = None if mu is None else math.expm1(mu)
                 if self._last_t is None or not 0.5 * self.window_seconds <= t - self._last_t <= self._horizon:
                     self._recent_y.clear()
                     self._recent_r.clear()
@@ -486,13 +496,13 @@ class CrisisDetector:
                 if len(self._recent_y) > self.velocity_windows:
                     del self._recent_y[0], self._recent_r[0]
                 self._last_t = t
-        self._remember_counts(x, t, expected["volume"], expected["negative"])
-        share = _number(x, "negative_share")
+            elif name == "negative":
+                expected_negative = None if mu is None else math.expm1(mu)
+        self._remember_counts(volume, negative, t, expected_volume, expected_negative)
         if share is not None and volume:
             p = min(max(self._share.mean, 0.01), 0.99) if self._share.n else 0.5
             self._share.learn(share, p * (1.0 - p) / volume, self._mean_rate, self._variance_rate, self.clip_sigma,
                               _MIN_SHARE_VARIANCE)
-        sentiment = _number(x, "sentiment_mean")
         if sentiment is not None:
             self._sentiment.learn(sentiment, 0.0, self._mean_rate, self._variance_rate, self.clip_sigma,
                                   _MIN_SENTIMENT_VARIANCE)
@@ -500,19 +510,17 @@ class CrisisDetector:
             self._learn_peak(raw, t)
         self._n += 1
 
-    def _remember_counts(self, x: dict[str, float | None], t: float, expected_volume: float | None,
-                         expected_negative: float | None) -> None:
+    def _remember_counts(self, volume: float | None, negative: float | None, t: float,
+                         expected_volume: float | None, expected_negative: float | None) -> None:
         """Keep the last ``span - 1`` learned windows' counts and expectations, if contiguous."""
         if self._span < 2:
             return
-        volume = _number(x, "volume")
         counts = self._counts
         if volume is None or expected_volume is None:
             counts.clear()
             return
         if counts and abs(t - counts[-1][0] - self.window_seconds) > 0.5 * self.window_seconds:
             counts.clear()
-        negative = _number(x, "negative")
         if negative is None or expected_negative is None:
             counts.append([t, volume, expected_volume, None, None])
         else:

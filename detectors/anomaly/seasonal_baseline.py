@@ -140,25 +140,23 @@ class SeasonalBaseline:
         weekend = (day + 3) % 7 >= 5  # 1970-01-01 was a Thursday (Monday = 0)
         return int(local % _DAY // _HOUR) + (24 if weekend else 0)
 
-    def _offset_of(self, bucket: int) -> float:
-        if self.season_n[bucket] >= self._min_bucket:
-            return self.season[bucket]
-        if bucket >= 24 and self.season_n[bucket - 24] >= self._min_bucket:
-            return self.season[bucket - 24]
-        return self.season[bucket] if self.season_n[bucket] else 0.0
-
-    def _seasonal(self, t: float) -> tuple[float, int]:
-        """The seasonal offset at ``t`` (the window's middle) and its bucket."""
-        bucket = self._bucket(t + 0.5 * self.window_seconds)
-        return self._offset_of(bucket), bucket
-
     def _moments(self, t: float) -> tuple[float, float, int]:
-        """Expected log value, its noise variance and the bucket of time ``t``."""
+        """Expected log value, its noise variance and the bucket of time ``t``.
+
+        The bucket is that of the window's middle; an hour seen too little borrows its weekday twin's offset.
+        """
         memo = self._memo
         if memo is not None and memo[0] == t and memo[1] == self.n:
             return memo[2]
         if self.seasonal:
-            offset, bucket = self._seasonal(t)
+            bucket = self._bucket(t + 0.5 * self.window_seconds)
+            season, seen, least = self.season, self.season_n, self._min_bucket
+            if seen[bucket] >= least:
+                offset = season[bucket]
+            elif bucket >= 24 and seen[bucket - 24] >= least:
+                offset = season[bucket - 24]
+            else:
+                offset = season[bucket] if seen[bucket] else 0.0
         else:
             offset, bucket = 0.0, -1
         mu = self.level + offset
@@ -186,7 +184,8 @@ class SeasonalBaseline:
         r = math.log1p(x) - mu
         if not self.count:
             return r / sd, r, sd
-        return count_z(x, math.expm1(mu), self.extra_variance), r, sd
+        extra = self.variance if self.variance > self.min_variance else self.min_variance  # extra_variance
+        return count_z(x, math.expm1(mu), extra), r, sd
 
     @property
     def extra_variance(self) -> float:
@@ -228,7 +227,7 @@ class SeasonalBaseline:
             # an unestablished hour cannot tell level from season, nor measure noise: it only learns its offset
             self.variance_n += 1
             warm = 1.0 / self.variance_n
-            noise = variance - self.extra_variance
+            noise = variance - (self.variance if self.variance > self.min_variance else self.min_variance)
             v_rate = self._variance_rate if self._variance_rate > warm else warm
             self.variance += v_rate * (r * r - noise - self.variance)
             warm = 1.0 / self.n

@@ -35,6 +35,7 @@ class Line(NamedTuple):
         return self.size > len(self.data)
 
 
+_new_line = tuple.__new__  # Line(number, data, size) without the Python-level __new__ of a named tuple
 
 
 def open_maybe_gzip(path: Path) -> BinaryIO:
@@ -64,7 +65,7 @@ def read_lines(stream: BinaryIO, max_bytes: int = MAX_RECORD_BYTES, follow: bool
             number += 1
             data = chunk.rstrip(b"\r\n")
             if data and not data.isspace():
-                yield Line(number, data, len(data))
+                yield _new_line(Line, (number, data, len(data)))
             continue
         if not chunk:
             if follow and not (stop is not None and getattr(stop, "is_set", lambda: False)()):
