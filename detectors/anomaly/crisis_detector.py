@@ -308,7 +308,7 @@ class CrisisDetector:
                     z["velocity"] = zv
                     signals["velocity"] = {"observed": velocity[1], "expected": velocity[2], "score": _score(zv)}
         tone = self._tone(volume, share, sentiment, z, signals)
-        if self._n < self._warm_windows:  # warming up
+        if self.warming_up:
             for entry in signals.values():
                 entry["score"] = 0.0
             self._cache = (t, values, None, _NO_EVIDENCE)
@@ -468,7 +468,7 @@ class CrisisDetector:
         values = _values(x)
         volume, negative, share, sentiment, reach, authors = values
         raw: float | None = None
-        if self._n < self._warm_windows:  # warming up
+        if self.warming_up:
             self._evidence = _NO_EVIDENCE
         else:
             cache = self._scored(values, t)
@@ -477,14 +477,10 @@ class CrisisDetector:
         self._evidence_t = t
         expected_volume: float | None = None
         expected_negative: float | None = None
-        baselines = self._baselines
         for name, value in (("volume", volume), ("negative", negative), ("authors", authors), ("reach", reach)):
             if value is None:
                 continue
-            base = baselines.get(name)
-            if base is None:
-                base = self._baseline(name)
-            mu = base._learn(value, t)  # the expectation before learning
+            mu = self._baseline(name)._learn(value, t)  # the expectation before learning
             if name == "volume":
                 expected_volume = None if mu is None else math.expm1(mu)
                 if self._last_t is None or not 0.5 * self.window_seconds <= t - self._last_t <= self._horizon:

@@ -184,8 +184,7 @@ class SeasonalBaseline:
         r = math.log1p(x) - mu
         if not self.count:
             return r / sd, r, sd
-        extra = self.variance if self.variance > self.min_variance else self.min_variance  # extra_variance
-        return count_z(x, math.expm1(mu), extra), r, sd
+        return count_z(x, math.expm1(mu), self.extra_variance), r, sd
 
     @property
     def extra_variance(self) -> float:
@@ -227,7 +226,7 @@ class SeasonalBaseline:
             # an unestablished hour cannot tell level from season, nor measure noise: it only learns its offset
             self.variance_n += 1
             warm = 1.0 / self.variance_n
-            noise = variance - (self.variance if self.variance > self.min_variance else self.min_variance)
+            noise = variance - self.extra_variance
             v_rate = self._variance_rate if self._variance_rate > warm else warm
             self.variance += v_rate * (r * r - noise - self.variance)
             warm = 1.0 / self.n
