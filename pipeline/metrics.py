@@ -8,6 +8,7 @@ from closed sets (source, platform, reason, severity, type, signal, state, topic
 from __future__ import annotations
 
 import logging
+import math
 from bisect import bisect_left
 from collections.abc import Iterable
 from typing import Any
@@ -42,6 +43,7 @@ __all__ = [
     "POSTS_REJECTED",
     "POSTS_UNMATCHED",
     "SENTIMENT_FEEDBACK",
+    "SENTIMENT_FEEDBACK_AGREEMENT",
     "SENTIMENT_FEEDBACK_REJECTED",
     "SIGNAL_EXPECTED",
     "SIGNAL_OBSERVED",
@@ -106,6 +108,11 @@ POSTS_UNMATCHED = Counter("posts_unmatched", "Posts that matched no watched subj
 MENTIONS = Counter("mentions", "Mentions published, by subject.", ["subject"], namespace=NAMESPACE)
 SENTIMENT_FEEDBACK = Counter(
     "sentiment_feedback", "Sentiment corrections applied to the online models.", ["label"], namespace=NAMESPACE
+)
+SENTIMENT_FEEDBACK_AGREEMENT = Gauge(
+    "sentiment_feedback_agreement",
+    "Share of the latest sentiment corrections whose label the model gave before learning from them.",
+    namespace=NAMESPACE,
 )
 #: Why a correction is skipped: a schema rejection reason, or ``unknown_post`` (an id without text that this
 #: worker has not enriched recently).
@@ -234,6 +241,7 @@ def register_sentiment_feedback() -> None:
         SENTIMENT_FEEDBACK.labels(label)
     for reason in FEEDBACK_REJECTION_REASONS:
         SENTIMENT_FEEDBACK_REJECTED.labels(reason)
+    SENTIMENT_FEEDBACK_AGREEMENT.set(math.nan)  # no correction judged yet
 
 
 def register_source(source: str) -> None:

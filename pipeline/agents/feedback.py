@@ -11,6 +11,10 @@ two writes re-applies the corrections of one save interval (at-least-once, like 
 Without a model dir the worker learns in memory and, at its next start, replays every correction from the
 beginning of the topic (kept forever).
 
+Before it learns from a correction, the scorer's own label for the text is compared with the analyst's (River's
+progressive validation): ``siaga_sentiment_feedback_agreement`` is the share of the last ``AGREEMENT_WINDOW``
+corrections the model already got right, so a model drifting away from what the analysts see shows there first.
+
 The enrich agent and this consumer run on the same asyncio event loop and neither awaits while it reads or
 updates the scorer or the recent-post cache, so they never interleave inside an update: no lock is needed.
 """
@@ -29,6 +33,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import ConsumerStoppedError
 from aiokafka.helpers import create_ssl_context
 from mode import Service
+from river import metrics as river_metrics
+from river import utils as river_utils
 
 from detectors.sentiment import SentimentScorer
 from pipeline import metrics
@@ -39,6 +45,7 @@ from schemas.errors import SchemaError
 from schemas.sentiment_feedback import SentimentFeedback
 
 __all__ = [
+    "AGREEMENT_WINDOW",
     "OFFSETS_FILE",
     "FeedbackConsumer",
     "FeedbackLearner",
@@ -49,6 +56,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+#: How many of the latest corrections ``siaga_sentiment_feedback_agreement`` is computed over.
+AGREEMENT_WINDOW = 500
 #: Beside the model files: the topic and the next offset of each of its partitions the saved model has learned.
 OFFSETS_FILE = "feedback_offsets.json"
 OFFSETS_VERSION = 1
@@ -107,6 +116,8 @@ class FeedbackLearner:
     'negative'
     >>> learner.scorer.score("harga naik lagi").label, learner.offsets
     ('negative', {0: 1})
+    >>> learner.agreement.get()  # before learning, the model had read it as neutral
+    0.0
     >>> learner.apply(0, 1, b'{"post_id": "x:404", "label": "neutral"}') is None
     True
     """
@@ -120,6 +131,8 @@ class FeedbackLearner:
         self.save_interval = save_interval
         self.offsets = load_offsets(model_dir, topic)
         self.applied = 0
+        #: accuracy of the scorer on the last corrections, each judged before it was learned
+        self.agreement = river_utils.Rolling(river_metrics.Accuracy, window_size=AGREEMENT_WINDOW)
         self._dirty = False
         self._last_save = float("-inf")
 
@@ -137,6 +150,8 @@ class FeedbackLearner:
         if text is None:
             return self._reject(partition, offset, "unknown_post",
                                 f"post {feedback.post_id!r} was not enriched recently and has no text")
+        self.agreement.update(feedback.label, self.scorer.score(text).label)
+        metrics.SENTIMENT_FEEDBACK_AGREEMENT.set(self.agreement.get())
         self.scorer.learn(text, feedback.label)
         self.applied += 1
         metrics.SENTIMENT_FEEDBACK.labels(feedback.label).inc()

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 import orjson
+from river import metrics as river_metrics
 
 from detectors.sentiment import LABELS, IncompatibleModelError, SentimentScorer
 from schemas.errors import SchemaError
@@ -89,21 +90,19 @@ def holdout_split(n_rows: int, fraction: float, seed: int) -> tuple[list[int], l
 
 
 def _metrics(pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    """Accuracy, macro-F1 and per-class recall of (truth, prediction) pairs."""
-    n = len(pairs)
-    recall, f1 = {}, []
-    for label in LABELS:
-        tp = sum(1 for y, p in pairs if y == label and p == label)
-        support = sum(1 for y, _ in pairs if y == label)
-        predicted = sum(1 for _, p in pairs if p == label)
-        r = tp / support if support else 0.0
-        precision = tp / predicted if predicted else 0.0
-        recall[label] = round(r, 4)
-        f1.append(2 * precision * r / (precision + r) if precision + r else 0.0)
+    """Accuracy, macro-F1 (over the labels that occur) and per-label recall of (truth, prediction) pairs.
+
+    River's metrics, all read from one confusion matrix.
+    """
+    matrix = river_metrics.ConfusionMatrix()
+    for truth, predicted in pairs:
+        matrix.update(truth, predicted)
+    recall = {label: round(matrix[label][label] / matrix.sum_row[label], 4) if matrix.sum_row[label] else 0.0
+              for label in LABELS}
     return {
-        "n": n,
-        "accuracy": round(sum(1 for y, p in pairs if y == p) / n, 4) if n else 0.0,
-        "macro_f1": round(sum(f1) / len(LABELS), 4),
+        "n": len(pairs),
+        "accuracy": round(river_metrics.Accuracy(cm=matrix).get(), 4),
+        "macro_f1": round(river_metrics.MacroF1(cm=matrix).get(), 4),
         "recall": recall,
     }
 

@@ -14,6 +14,7 @@ from prometheus_client import REGISTRY
 
 from detectors.sentiment import SentimentScorer
 from pipeline.agents.feedback import (
+    AGREEMENT_WINDOW,
     OFFSETS_FILE,
     FeedbackConsumer,
     FeedbackLearner,
@@ -128,6 +129,19 @@ def test_the_learner_resolves_post_ids_and_counts_what_it_skips() -> None:
     assert _sample("siaga_sentiment_feedback_rejected_total", {"reason": "unknown_post"}) == unknown + 1
     assert _sample("siaga_sentiment_feedback_rejected_total", {"reason": "invalid_json"}) == invalid + 1
     assert _sample("siaga_sentiment_feedback_rejected_total", {"reason": "invalid_value"}) == empty + 1
+
+
+def test_agreement_judges_each_correction_before_learning_it() -> None:
+    learner = FeedbackLearner(SentimentScorer(), RecentPosts(), None, TOPIC)
+    correction = orjson.dumps({"text": PHRASE, "label": "negative"})
+    learner.apply(0, 0, correction)  # the model read it as neutral, then learned it
+    assert _sample("siaga_sentiment_feedback_agreement", {}) == 0.0
+    learner.apply(0, 1, correction)  # now it reads it as negative
+    learner.apply(0, 2, b"not json")  # a rejected record is not judged
+    assert learner.agreement.get() == _sample("siaga_sentiment_feedback_agreement", {}) == 0.5
+    for offset in range(3, 3 + AGREEMENT_WINDOW):
+        learner.apply(0, offset, correction)
+    assert learner.agreement.get() == 1.0  # the first miss has left the window
 
 
 def test_offsets_round_trip_atomically_and_belong_to_one_topic(tmp_path: Path) -> None:

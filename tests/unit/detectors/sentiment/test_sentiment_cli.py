@@ -4,8 +4,8 @@ import orjson
 import pytest
 from click.testing import CliRunner
 
-from detectors.sentiment import SentimentScorer
-from pipeline.cli.sentiment import holdout_split, run_labelling, sentiment
+from detectors.sentiment import Sentiment, SentimentScorer
+from pipeline.cli.sentiment import evaluate_scorer, holdout_split, run_labelling, sentiment
 
 ROWS = [
     {"text": "harga naik lagi", "label": "negative"},
@@ -47,6 +47,23 @@ def test_eval_prints_metrics_overall_and_per_language(tmp_path):
     assert set(report["recall"]) == {"negative", "neutral", "positive"}
     assert set(report["by_language"]) == {"id", "en"}
     assert report["by_language"]["en"]["n"] == 2
+
+
+class _FirstWordScorer:
+    """Predicts the label written as the text's first word."""
+
+    def score(self, text: str) -> Sentiment:
+        return Sentiment(text.split()[0], 0.0, "id")
+
+
+def test_eval_figures_follow_from_the_confusion_matrix():
+    rows = [{"text": "negative a", "label": "negative"}, {"text": "neutral b", "label": "negative"},
+            {"text": "positive c", "label": "positive"}, {"text": "positive d", "label": "neutral"}]
+    report = evaluate_scorer(_FirstWordScorer(), rows)  # type: ignore[arg-type]
+    assert report["accuracy"] == 0.5
+    assert report["recall"] == {"negative": 0.5, "neutral": 0.0, "positive": 1.0}
+    # F1: negative 2/3 (precision 1, recall 1/2), neutral 0, positive 2/3 (precision 1/2, recall 1)
+    assert report["macro_f1"] == round(4 / 9, 4)
 
 
 def test_holdout_is_excluded_from_train_and_scored_alone_in_eval(tmp_path):
