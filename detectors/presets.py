@@ -47,6 +47,7 @@ DEFAULTS: dict[str, Any] = {
     "evidence_ratio": 2.0,  # evidence accumulates for a count running at this multiple of its expectation ...
     "evidence_floor_per_hour": 30.0,  # ... plus at least this many extra mentions per hour
     "evidence_false_alarm_seconds": 30 * 86_400.0,  # evidence scores the threshold at ln(this / window) nats
+    "level_shift_seconds": 3 * 86_400.0,  # a count that stays at a new level this long makes it the new normal
     "seasonal": True,  # learn a 24-hour x {weekday, weekend} profile
     "utc_offset_hours": 0.0,  # local time of the audience, for the hour-of-day and weekend buckets
 }
@@ -73,6 +74,7 @@ OVERRIDABLE: dict[str, tuple[float, float] | None] = {
     "threshold": (0.01, 0.99),
     "critical_threshold": (0.01, 1.0),
     "min_count": (0.0, 1_000_000.0),
+    "level_shift_seconds": (3_600.0, 90 * 86_400.0),
     "utc_offset_hours": (-12.0, 14.0),
     "seasonal": None,
 }

@@ -8,6 +8,7 @@ from typing import Any
 
 from detectors.anomaly.assessment import Assessment
 from detectors.anomaly.evidence import evidence_nats, evidence_step, evidence_z
+from detectors.anomaly.level_shift import LevelShift
 from detectors.anomaly.seasonal_baseline import SeasonalBaseline, count_z
 from detectors.presets import preset
 
@@ -15,14 +16,16 @@ __all__ = ["CrisisDetector"]
 
 _Z_HALF = 4.0  # z at which a signal scores 0.5
 _COUNT_SIGNALS = ("volume", "negative", "authors")
-_VERSION = 2
-_READABLE_VERSIONS = (1, 2)  # version 1 had no evidence accumulators: they start at 0
+_VERSION = 3
+_READABLE_VERSIONS = (1, 2, 3)  # version 1 had no evidence accumulators, 2 no level-shift trackers: they start at 0
 _KEYS = ("volume", "negative", "negative_share", "sentiment_mean", "reach", "authors")
 _MIN_SHARE_VARIANCE = 1e-4  # 1 percentage point
 _MIN_SENTIMENT_VARIANCE = 0.0025  # 0.05 on a [-1, 1] scale
 _DAY = 86_400.0
 _UNCLIPPED = 30  # windows learned before a level starts winsorizing
 _NO_EVIDENCE = (0.0, 0.0, 0.0, 0)  # (sum in nats, observed, expected, windows) of an accumulator at rest
+_SHIFT_HALFLIFE = 6 * 3600.0  # memory of the residual mean a level shift is judged on
+_SHIFT_SIGMAS = 2.0  # ... which must stay beyond this many noise standard deviations of one window
 
 
 def _score(z: float) -> float:
@@ -127,6 +130,11 @@ class CrisisDetector:
     exceeds the daily peak of pure Gaussian noise with as many windows, the excess is subtracted from the
     raw z. A subject whose every day brings a 10-sigma blip must do better than its usual blip to alert; a
     calm subject keeps the plain z.
+
+    A lasting change of level is adopted (:class:`~detectors.anomaly.level_shift.LevelShift`): when a count
+    signal's residuals, learned or skipped, have averaged more than 2 noise standard deviations on one side for
+    ``level_shift_seconds`` (three days), its baseline moves to the new level, so a step up that is here to stay
+    ends its incident instead of holding it open for ever, and a step down does not leave the subject deaf.
 
     Scores are 0 while the subject has less than ``warmup_seconds`` of learned windows. ``score_one`` never
     changes state. Learning contract: call ``learn_one`` for every window outside an open incident, anomalous
@@ -235,8 +243,15 @@ class CrisisDetector:
         # accumulated evidence of a sustained excess of negative mentions, and the window it is of
         self._evidence_t: float | None = None
         self._evidence: tuple[float, float, float, int] = _NO_EVIDENCE
-        # (t, x values, raw z, evidence) of the last score: a cache, not state
-        self._cache: tuple[float, tuple, float | None, tuple] | None = None
+        # per count signal, whether its residuals have settled at a new level
+        shift_rate = 1.0 - 0.5 ** (self.window_seconds / _SHIFT_HALFLIFE)
+        shift_seconds = float(params["level_shift_seconds"])
+        if not shift_seconds > 0.0:
+            raise ValueError("level_shift_seconds must be positive")
+        self._shifts = {name: LevelShift(shift_rate, _SHIFT_SIGMAS, shift_seconds)
+                        for name in ("volume", "negative", "authors", "reach")}
+        # (t, x values, raw z, evidence, residuals) of the last score: a cache, not state
+        self._cache: tuple[float, tuple, float | None, tuple, tuple] | None = None
 
     # -- estimator conventions -------------------------------------------------------------------------------
 
@@ -286,6 +301,7 @@ class CrisisDetector:
         volume, negative, share, sentiment, reach, authors = values
         signals: dict[str, dict[str, Any]] = {}
         z: dict[str, float] = {}
+        residuals: list[tuple[str, float, float]] = []
         min_count = self.min_count
         baselines = self._baselines
         for name, value in (("volume", volume), ("negative", negative), ("authors", authors), ("reach", reach)):
@@ -296,6 +312,7 @@ class CrisisDetector:
                 signals[name] = {"observed": value, "expected": None, "score": 0.0}
                 continue
             zi, r, sd = base.residual(value, t)
+            residuals.append((name, r, sd))
             if name in _COUNT_SIGNALS and value < min_count and zi > 0.0:
                 zi = 0.0
             z[name] = zi
@@ -311,7 +328,7 @@ class CrisisDetector:
         if self.warming_up:
             for entry in signals.values():
                 entry["score"] = 0.0
-            self._cache = (t, values, None, _NO_EVIDENCE)
+            self._cache = (t, values, None, _NO_EVIDENCE, ())
             return Assessment(0.0, self.threshold, self.critical_threshold, signals=signals, warming_up=True)
 
         activity = max(z.get("volume", 0.0), z.get("authors", 0.0), 0.0)
@@ -335,7 +352,7 @@ class CrisisDetector:
         if calibrated != raw:
             score = _score(calibrated)
         evidence = self._accumulated(volume, negative, t)
-        self._cache = (t, values, raw, evidence)
+        self._cache = (t, values, raw, evidence, tuple(residuals))
         if evidence[0] > 0.0 and evidence[1] >= min_count:
             evidence_score = min(_score(evidence_z(evidence[0], self._nats)), self._below_critical)
             signals["negative_sustained"] = {"observed": evidence[1], "expected": evidence[2],
@@ -460,8 +477,10 @@ class CrisisDetector:
         The baselines learn nothing; only the evidence accumulators move on, so a slow build keeps adding up
         while it is being alerted on. A caller that skips a window without calling this resets them (a gap).
         """
-        self._evidence = self._scored(_values(x), t)[3]
+        cache = self._scored(_values(x), t)
+        self._evidence = cache[3]
         self._evidence_t = t
+        self._follow_shifts(cache[4], t)
 
     def learn_one(self, x: dict[str, float | None], t: float) -> None:
         """Learn the window starting at ``t`` into the baselines (call it only for windows outside incidents)."""
@@ -474,6 +493,7 @@ class CrisisDetector:
             cache = self._scored(values, t)
             raw = cache[2]
             self._evidence = cache[3]
+            self._follow_shifts(cache[4], t)
         self._evidence_t = t
         expected_volume: float | None = None
         expected_negative: float | None = None
@@ -505,6 +525,25 @@ class CrisisDetector:
         if raw is not None:
             self._learn_peak(raw, t)
         self._n += 1
+
+    def _follow_shifts(self, residuals: tuple[tuple[str, float, float], ...], t: float) -> None:
+        """Feed each count signal's residual to its level-shift tracker; adopt the shifts that have persisted.
+
+        After an adoption the short memories measured from the old level (velocity, the sustained span, the
+        evidence sum) start again.
+        """
+        adopted = False
+        for name, r, sd in residuals:
+            shift = self._shifts[name].update(r, sd, t)
+            if shift is not None:
+                self._baselines[name].shift_level(shift)
+                adopted = True
+        if adopted:
+            self._recent_y.clear()
+            self._recent_r.clear()
+            self._counts.clear()
+            self._evidence = _NO_EVIDENCE
+            self._cache = None
 
     def _remember_counts(self, volume: float | None, negative: float | None, t: float,
                          expected_volume: float | None, expected_negative: float | None) -> None:
@@ -564,6 +603,7 @@ class CrisisDetector:
             "counts": [list(entry) for entry in self._counts],
             "peak": [self._day, self._day_max, self._day_windows, self._peak, self._peak_days],
             "evidence": [self._evidence_t, *self._evidence],
+            "shifts": {name: shift.to_list() for name, shift in self._shifts.items()},
         }
 
     @classmethod
@@ -589,6 +629,8 @@ class CrisisDetector:
             last, total, observed, expected, windows = d["evidence"]
             detector._evidence_t = None if last is None else float(last)
             detector._evidence = (float(total), float(observed), float(expected), int(windows))
+        for name, state in d.get("shifts", {}).items():  # version 3
+            detector._shifts[name].restore(state)
         return detector
 
 

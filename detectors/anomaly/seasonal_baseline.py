@@ -186,6 +186,11 @@ class SeasonalBaseline:
             return r / sd, r, sd
         return count_z(x, math.expm1(mu), self.extra_variance), r, sd
 
+    def shift_level(self, shift: float) -> None:
+        """Move the learned level by ``shift`` (log space): the series has a new normal."""
+        self.level += shift
+        self._memo = None
+
     @property
     def extra_variance(self) -> float:
         """The learned log-space noise variance beyond Poisson noise (floored at ``min_variance``)."""

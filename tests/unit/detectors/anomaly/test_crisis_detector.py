@@ -166,6 +166,41 @@ def test_a_days_long_incident_resolves_and_a_second_one_is_caught():
     assert first + 48 <= resolved_at <= first + 50
 
 
+def _ends(transitions: list[Transition], kind: str) -> list[float]:
+    """Hours since the start of the series at the end of each window that caused a ``kind`` transition."""
+    return [(t.window_end - MONDAY) / 3600.0 for t in transitions if t.kind == kind]
+
+
+def test_a_lasting_step_up_becomes_the_new_normal_and_a_surge_on_top_is_still_caught():
+    step, surge = 3 * 24 + 10.0, 10 * 24 + 10.0
+    shape = lambda h, lam: lam if h < step else lam * 5 * (5 if surge <= h < surge + 3 else 1)  # noqa: E731
+    transitions, _ = drive(series(days=11, shape=shape))
+    onsets, resolutions = _ends(transitions, "onset"), _ends(transitions, "resolved")
+    assert len(onsets) == 2 and step <= onsets[0] <= step + 1 and surge <= onsets[1] <= surge + 0.5
+    # adopted after three days instead of being held open for ever (or reopened every few hours)
+    assert step + 72 <= resolutions[0] <= step + 80
+
+
+def test_how_long_a_new_level_must_last_is_a_setting():
+    step = 3 * 24 + 10.0
+    shape = lambda h, lam: lam * 5 if h >= step else lam  # noqa: E731
+    detector = CrisisDetector(window_seconds=STEP, level_shift_seconds=DAY)
+    transitions, _ = drive(series(days=6, shape=shape), detector=detector)
+    assert step + 24 <= _ends(transitions, "resolved")[0] <= step + 32
+
+
+def test_a_restored_detector_adopts_a_new_level_exactly_when_the_original_does():
+    step = 3 * 24 + 10.0
+    windows = series(days=8, shape=lambda h, lam: lam * 5 if h >= step else lam)
+    cut = int((step + 30) * 3600 / STEP)  # in the middle of the long incident
+    detector, lifecycle = CrisisDetector(window_seconds=STEP), IncidentLifecycle(**lifecycle_preset("balanced"))
+    drive(windows[:cut], detector=detector, lifecycle=lifecycle)
+    restored = CrisisDetector.from_dict(orjson.loads(orjson.dumps(detector.to_dict())))
+    twin = IncidentLifecycle.from_dict(lifecycle.to_dict())
+    expected, _ = drive(windows[cut:], detector=detector, lifecycle=lifecycle)
+    assert _ends(expected, "resolved") and drive(windows[cut:], detector=restored, lifecycle=twin)[0] == expected
+
+
 def _with_sentiment(t: float, volume: float, negative_share: float, rng: random.Random) -> dict:
     negative = float(sum(rng.random() < negative_share for _ in range(int(volume))))
     share = negative / volume if volume else None
@@ -249,6 +284,8 @@ def test_parameters_are_validated():
         CrisisDetector(window_seconds=0)
     with pytest.raises(ValueError):
         CrisisDetector(threshold=0.9, critical_threshold=0.8)
+    with pytest.raises(ValueError, match="level_shift_seconds"):
+        CrisisDetector(level_shift_seconds=0)
     assert CrisisDetector(threshold=0.6).threshold == 0.6
     assert CrisisDetector(sensitivity="high").threshold < CrisisDetector(sensitivity="low").threshold
 
