@@ -5,7 +5,8 @@ open. The price is that a lasting change of level (a campaign that doubles a bra
 term that starts matching a second meaning, a source that stops sending) would never be learned: a step up keeps
 its incident open for ever, or opens one every few hours, and a step down makes the subject deaf.
 :class:`LevelShift` watches every window's residual, learned or not, and says when the residuals have stayed on
-one side, by more than ``sigmas`` noise standard deviations on average, for ``persist_seconds`` of event time. A
+one side, by more than ``sigmas`` noise standard deviations on average (both averaged the same way, so a quiet
+night's larger relative noise does not restart the clock), for ``persist_seconds`` of event time. A
 crisis rises and falls within hours, even one that lasts two days; a new normal stays, so waiting three days
 tells them apart.
 """
@@ -18,14 +19,14 @@ __all__ = ["LevelShift"]
 
 
 class LevelShift:
-    """Tracks the exponentially weighted mean of a series' residuals and reports a persistent shift.
+    """Tracks the exponentially weighted mean of a series' residuals and noise, and reports a persistent shift.
 
     Parameters
     ----------
     rate
         Weight of each new residual in the mean (``1 - 0.5 ** (window / half-life)``).
     sigmas
-        The mean must stay beyond this many noise standard deviations of one window ...
+        The mean residual must stay beyond this many times the mean noise standard deviation of one window ...
     persist_seconds
         ... for this long before :meth:`update` reports the shift.
 
@@ -34,17 +35,18 @@ class LevelShift:
     >>> shift = LevelShift(rate=0.5, sigmas=2.0, persist_seconds=300.0)
     >>> [shift.update(1.0, 0.1, t) for t in (0.0, 60.0, 120.0, 180.0, 240.0, 300.0)]
     [None, None, None, None, None, 0.984375]
-    >>> shift.mean, shift.since
-    (0.0, None)
+    >>> shift.mean, shift.noise, shift.since
+    (0.0, 0.0, None)
     """
 
-    __slots__ = ("mean", "persist_seconds", "rate", "side", "sigmas", "since")
+    __slots__ = ("mean", "noise", "persist_seconds", "rate", "side", "sigmas", "since")
 
     def __init__(self, rate: float, sigmas: float, persist_seconds: float) -> None:
         self.rate = rate
         self.sigmas = sigmas
         self.persist_seconds = persist_seconds
         self.mean = 0.0
+        self.noise = 0.0  # the same average of the windows' noise standard deviations
         self.side = 0  # +1 above, -1 below, 0 within the band
         self.since: float | None = None  # when the mean left the band on ``side``
 
@@ -55,7 +57,8 @@ class LevelShift:
         residuals that follow are measured from the new level.
         """
         self.mean += self.rate * (residual - self.mean)
-        band = self.sigmas * sd
+        self.noise += self.rate * (sd - self.noise)
+        band = self.sigmas * self.noise
         side = 1 if self.mean > band else -1 if self.mean < -band else 0
         if side != self.side:
             self.side = side
@@ -64,15 +67,15 @@ class LevelShift:
         if self.since is None or t - self.since < self.persist_seconds:
             return None
         shift = self.mean
-        self.mean, self.side, self.since = 0.0, 0, None
+        self.mean, self.noise, self.side, self.since = 0.0, 0.0, 0, None
         return shift
 
     def to_list(self) -> list[Any]:
-        """The state as plain values: ``[mean, side, since]``."""
-        return [self.mean, self.side, self.since]
+        """The state as plain values: ``[mean, noise, side, since]``."""
+        return [self.mean, self.noise, self.side, self.since]
 
     def restore(self, state: list[Any]) -> None:
         """Take back a state written by :meth:`to_list`."""
-        mean, side, since = state
-        self.mean, self.side = float(mean), int(side)
+        mean, noise, side, since = state
+        self.mean, self.noise, self.side = float(mean), float(noise), int(side)
         self.since = None if since is None else float(since)
