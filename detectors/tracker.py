@@ -405,6 +405,7 @@ class SubjectTracker:
         )
         data = self._data(transition.incident_start, transition.severity or "warning", assessment, window,
                           summary=summary, incident_end=incident_end)
+        data["reasons"] = [*data["reasons"], *self.detector.adoptions_since(incident["start"])]
         return CrisisEvent.create("siaga.crisis.resolved", self.subject.id, incident_start=transition.incident_start,
                                   time=window.end, data=data, source=self.source)
 

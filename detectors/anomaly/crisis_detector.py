@@ -24,7 +24,7 @@ _MIN_SENTIMENT_VARIANCE = 0.0025  # 0.05 on a [-1, 1] scale
 _DAY = 86_400.0
 _UNCLIPPED = 30  # windows learned before a level starts winsorizing
 _NO_EVIDENCE = (0.0, 0.0, 0.0, 0)  # (sum in nats, observed, expected, windows) of an accumulator at rest
-_SHIFT_HALFLIFE = 6 * 3600.0  # memory of the residual mean a level shift is judged on
+_SHIFT_MEMORY = 1 / 12  # the residual mean a level shift is judged on has a half-life of this much of its span
 _SHIFT_SIGMAS = 2.0  # ... which must stay beyond this many noise standard deviations of one window
 
 
@@ -133,7 +133,8 @@ class CrisisDetector:
 
     A lasting change of level is adopted (:class:`~detectors.anomaly.level_shift.LevelShift`): when a count
     signal's residuals, learned or skipped, have averaged more than 2 noise standard deviations on one side for
-    ``level_shift_seconds`` (three days), its baseline moves to the new level, so a step up that is here to stay
+    ``level_shift_seconds`` (three days; the average has a half-life of a twelfth of that, six hours), its
+    baseline moves to the new level, so a step up that is here to stay
     ends its incident instead of holding it open for ever, and a step down does not leave the subject deaf.
 
     Scores are 0 while the subject has less than ``warmup_seconds`` of learned windows. ``score_one`` never
@@ -244,12 +245,13 @@ class CrisisDetector:
         self._evidence_t: float | None = None
         self._evidence: tuple[float, float, float, int] = _NO_EVIDENCE
         # per count signal, whether its residuals have settled at a new level
-        shift_rate = 1.0 - 0.5 ** (self.window_seconds / _SHIFT_HALFLIFE)
         shift_seconds = float(params["level_shift_seconds"])
         if not shift_seconds > 0.0:
             raise ValueError("level_shift_seconds must be positive")
+        shift_rate = 1.0 - 0.5 ** (self.window_seconds / (_SHIFT_MEMORY * shift_seconds))
         self._shifts = {name: LevelShift(shift_rate, _SHIFT_SIGMAS, shift_seconds)
                         for name in ("volume", "negative", "authors", "reach")}
+        self._adopted: dict[str, list[float]] = {}  # signal -> [when its last new level was adopted, +1 or -1]
         # (t, x values, raw z, evidence, residuals) of the last score: a cache, not state
         self._cache: tuple[float, tuple, float | None, tuple, tuple] | None = None
 
@@ -271,6 +273,27 @@ class CrisisDetector:
     def warming_up(self) -> bool:
         """Too little history to score yet."""
         return self._n < self._warm_windows
+
+    def adoptions_since(self, t: float) -> list[str]:
+        """Sentences for the count signals whose new level was adopted at or after ``t`` (for a resolved event).
+
+        >>> detector = CrisisDetector(window_seconds=300.0)
+        >>> detector._adopted = {"authors": [600.0, 1.0], "volume": [300.0, 1.0], "reach": [0.0, 1.0]}
+        >>> detector.adoptions_since(300.0)
+        ['mention volume and distinct authors stayed above their former level for 3 days: adopted as the new normal']
+        """
+        span = _duration(self._shifts["volume"].persist_seconds)
+        sentences = []
+        for direction, side in (("above", 1.0), ("below", -1.0)):
+            names = [name for name in _LABELS
+                     if name in self._adopted and self._adopted[name][0] >= t and self._adopted[name][1] == side]
+            if names:
+                labels = [_LABELS[name] for name in names]
+                listed = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+                owner = "its" if names in (["volume"], ["reach"]) else "their"
+                sentences.append(f"{listed} stayed {direction} {owner} former level for {span}: adopted as the new "
+                                 "normal")
+        return sentences
 
     # -- scoring ---------------------------------------------------------------------------------------------
 
@@ -537,6 +560,7 @@ class CrisisDetector:
             shift = self._shifts[name].update(r, sd, t)
             if shift is not None:
                 self._baselines[name].shift_level(shift)
+                self._adopted[name] = [t, 1.0 if shift > 0.0 else -1.0]
                 adopted = True
         if adopted:
             self._recent_y.clear()
@@ -604,6 +628,7 @@ class CrisisDetector:
             "peak": [self._day, self._day_max, self._day_windows, self._peak, self._peak_days],
             "evidence": [self._evidence_t, *self._evidence],
             "shifts": {name: shift.to_list() for name, shift in self._shifts.items()},
+            "adopted": {name: list(entry) for name, entry in self._adopted.items()},
         }
 
     @classmethod
@@ -631,7 +656,18 @@ class CrisisDetector:
             detector._evidence = (float(total), float(observed), float(expected), int(windows))
         for name, state in d.get("shifts", {}).items():  # version 3
             detector._shifts[name].restore(state)
+        detector._adopted = {name: [float(t), float(side)] for name, (t, side) in d.get("adopted", {}).items()}
         return detector
+
+
+def _duration(seconds: float) -> str:
+    """``3 days``, ``1 day``, ``6 hours``.
+
+    >>> _duration(259_200.0), _duration(86_400.0), _duration(5400.0)
+    ('3 days', '1 day', '1.5 hours')
+    """
+    amount, unit = (seconds / _DAY, "day") if seconds >= _DAY else (seconds / 3600.0, "hour")
+    return f"{amount:g} {unit}{'' if amount == 1 else 's'}"
 
 
 def _ratio(observed: float, expected: float) -> float:

@@ -294,6 +294,9 @@ class ScriptedDetector:
     def skip_one(self, x: dict, t: float) -> None:
         self.skipped.append(int((t - T0) // W))
 
+    def adoptions_since(self, t: float) -> list[str]:
+        return []
+
 
 def test_escalation_response_and_resolution_in_order_and_the_baseline_is_protected() -> None:
     tracker = new_tracker()
@@ -322,6 +325,28 @@ def test_escalation_response_and_resolution_in_order_and_the_baseline_is_protect
     assert script.skipped == [*range(5, 18)]  # but every window of it is passed on (the evidence accumulates)
     for event in events:
         VALIDATOR.validate(orjson.loads(event.to_json()))
+
+
+def test_a_lasting_step_up_resolves_with_the_reason() -> None:
+    tracker = SubjectTracker(SUBJECT, detector_params={**FAST_WARMUP, "level_shift_seconds": 3600.0})
+    rng = random.Random(5)
+    mentions, n = [], 0
+    for minute in range(7 * 60):
+        for _ in range(rng.randrange(12, 18) * (5 if minute >= 4 * 60 else 1)):  # five times the traffic for good
+            n += 1
+            mentions.append(mention(n, T0 + minute * W + rng.random() * W, text=rng.choice(CALM_TEXTS)))
+    mentions.sort(key=lambda m: m.created_at)
+    events = replay(mentions, tracker)
+    assert [e.stage for e in events] == ["onset", "escalated", "resolved"]  # one incident, not one a day
+    onset, resolved = ((event.time - T0) / 3600.0 for event in (events[0], events[-1]))
+    assert 4 <= onset <= 4.2 and 5 <= resolved <= 6.5  # held open for the hour the new level must last, no longer
+    assert resolved_reasons(events[-1]) == ["mention volume, distinct authors and reach stayed above their former "
+                                            "level for 1 hour: adopted as the new normal"]
+    VALIDATOR.validate(orjson.loads(events[-1].to_json()))
+
+
+def resolved_reasons(event: CrisisEvent) -> list[str]:
+    return [reason for reason in event.data["reasons"] if "new normal" in reason]
 
 
 # Restarts ------------------------------------------------------------------------------------------------------
