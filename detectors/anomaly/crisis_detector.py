@@ -134,8 +134,8 @@ class CrisisDetector:
     A lasting change of level is adopted (:class:`~detectors.anomaly.level_shift.LevelShift`): when a count
     signal's residuals, learned or skipped, have averaged more than 2 noise standard deviations on one side for
     ``level_shift_seconds`` (three days; the average has a half-life of a twelfth of that, six hours), its
-    baseline moves to the new level, so a step up that is here to stay
-    ends its incident instead of holding it open for ever, and a step down does not leave the subject deaf.
+    baseline moves to the new level, so a step up that is here to stay ends its incident instead of holding it
+    open for ever, and a step down does not leave the subject deaf. :meth:`adoptions_since` says so in words.
 
     Scores are 0 while the subject has less than ``warmup_seconds`` of learned windows. ``score_one`` never
     changes state. Learning contract: call ``learn_one`` for every window outside an open incident, anomalous
