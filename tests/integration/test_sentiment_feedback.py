@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
@@ -77,6 +78,8 @@ def test_a_running_worker_learns_corrections_and_keeps_them_after_a_restart(
         wait_for(lambda: _metric(worker, "siaga_sentiment_feedback_rejected_total") >= 2, 30,
                  "the worker to read every correction")
         assert _metric(worker, "siaga_sentiment_feedback_total") == 2
+        # judged before learning: the first was read as neutral, the second (the same text) already as negative
+        assert _metric(worker, "siaga_sentiment_feedback_agreement") == 0.5
 
         _publish_post(settings, "x:2")
         assert _label_of(settings, "x:2") == "negative"
@@ -93,5 +96,6 @@ def test_a_running_worker_learns_corrections_and_keeps_them_after_a_restart(
         assert "resuming at {0: 4}" in restarted.log_tail(400)
         assert _metric(restarted, "siaga_sentiment_feedback_total") == 0  # resumed after, not re-applied
         assert _metric(restarted, "siaga_sentiment_feedback_rejected_total") == 0
+        assert math.isnan(_metric(restarted, "siaga_sentiment_feedback_agreement"))  # nothing judged yet
     finally:
         restarted.stop()
