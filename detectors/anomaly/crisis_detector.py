@@ -431,10 +431,11 @@ class CrisisDetector:
         if volume <= now_expected:
             return 0.0  # a build that has stopped is not building
         # the window with the largest excess is left out: a sustained rise must not rest on a single window
-        spike = max(range(span), key=lambda i: volume - now_expected if i == span - 1
-                    else window[i][1] - window[i][2])
-        total = volume + sum(entry[1] for entry in window)
-        expected = now_expected + sum(entry[2] for entry in window)
+        excess = [entry[1] - entry[2] for entry in window]
+        excess.append(volume - now_expected)
+        spike = excess.index(max(excess))  # the first of equals, as max(range(span), key=...) would pick
+        total = volume + sum([entry[1] for entry in window])
+        expected = now_expected + sum([entry[2] for entry in window])
         if spike == span - 1:
             total, expected = total - volume, expected - now_expected
         else:
@@ -449,8 +450,8 @@ class CrisisDetector:
             return 0.0
         rows = [(volume, negative, negative_base.expected(t)), *((e[1], e[3], e[4]) for e in window)]
         del rows[0 if spike == span - 1 else spike + 1]
-        negatives = sum(row[1] for row in rows)
-        z_negative = count_z(negatives, sum(row[2] for row in rows),
+        negatives = sum([row[1] for row in rows])
+        z_negative = count_z(negatives, sum([row[2] for row in rows]),
                              negative_base.extra_variance) if negatives >= self.min_count else 0.0
         p = min(max(self._share.mean, 0.01), 0.99)
         tone = self._share.z(negatives / total, p * (1.0 - p) / total, _MIN_SHARE_VARIANCE) if total else 0.0
