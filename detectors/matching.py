@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from schemas.post import Post
 from schemas.watchlist import Subject
 
-__all__ = ["Match", "SubjectMatcher", "fold"]
+__all__ = ["TEXT_CACHE_CHARS", "TEXT_CACHE_SIZE", "Match", "SubjectMatcher", "fold"]
 
 # A word, hashtag or handle: inner apostrophes, dots and hyphens are kept, trailing ones are not (it ends on \w).
 # Written as runs of word characters joined by runs of those marks, with possessive quantifiers: the same matches
@@ -23,6 +24,11 @@ __all__ = ["Match", "SubjectMatcher", "fold"]
 _WORD = re.compile(r"[#@]?\w++(?:['’.-]++\w++)*+", re.UNICODE)
 #: :data:`_WORD` for ASCII text (the common case), where the ASCII ``\w`` is the Unicode one and cheaper to test.
 _ASCII_WORD = re.compile(_WORD.pattern, re.ASCII)
+
+#: How many texts' words a matcher remembers (least recently used first out), and up to which length a text is
+#: remembered: a repost or a copied complaint repeats its text, and splitting it again is most of a match's cost.
+TEXT_CACHE_SIZE = 16_384
+TEXT_CACHE_CHARS = 512
 
 
 def fold(text: str) -> str:
@@ -115,6 +121,13 @@ class SubjectMatcher:
                 candidates = self._phrases.get(word[1:])
             self._starts[word] = (candidates or [], self._exclusions.get(word, []))
         self._keys = frozenset(self._starts)
+        self._cached_text_words = lru_cache(maxsize=TEXT_CACHE_SIZE)(self._text_words)
+
+    def _text_words(self, text: str) -> tuple[tuple[str, ...], frozenset[str]]:
+        """The words of ``text`` (folded), and those among them that may start a phrase or an exclusion."""
+        folded = text.casefold()
+        words = tuple(_ASCII_WORD.findall(folded) if folded.isascii() else _WORD.findall(fold(text)))
+        return words, self._keys.intersection(words)
 
     @staticmethod
     def _index(table: dict[str, _Phrases], words: list[str], subject_id: str, label: str) -> None:
@@ -128,16 +141,18 @@ class SubjectMatcher:
     def find(self, post: Post) -> list[tuple[str, tuple[str, ...], bool]]:
         """:meth:`match` as plain ``(subject_id, matched, official)`` tuples, the cheapest form per post."""
         text = post.text
-        folded = text.casefold()
-        words = _ASCII_WORD.findall(folded) if folded.isascii() else _WORD.findall(fold(text))
-        if post.hashtags:
-            words.extend("#" + fold(tag.lstrip("#")) for tag in post.hashtags)
-        if post.mentions:
-            words.extend("@" + fold(handle.lstrip("@")) for handle in post.mentions)
+        text_words = self._cached_text_words if len(text) <= TEXT_CACHE_CHARS else self._text_words
+        words: Sequence[str]
+        words, starting = text_words(text)
+        if post.hashtags or post.mentions:
+            tagged = ["#" + fold(tag.lstrip("#")) for tag in post.hashtags]
+            tagged.extend("@" + fold(handle.lstrip("@")) for handle in post.mentions)
+            words = [*words, *tagged]
+            starting = starting.union(self._keys.intersection(tagged))
         found: dict[str, set[str]] = {}
         excluded: set[str] = set()
         starts = self._starts
-        for word in self._keys.intersection(words):
+        for word in starting:
             candidates, vetoes = starts[word]
             for phrase, subject_id, label in candidates:
                 if len(phrase) == 1 or _occurs(words, word, phrase):
@@ -172,7 +187,7 @@ class SubjectMatcher:
         ]
 
 
-def _occurs(words: list[str], first: str, phrase: tuple[str, ...]) -> bool:
+def _occurs(words: Sequence[str], first: str, phrase: tuple[str, ...]) -> bool:
     """True when ``phrase`` starts at some position of ``words`` that holds ``first``."""
     size = len(phrase)
     position = words.index(first)

@@ -8,8 +8,9 @@ shorter than three characters.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-__all__ = ["STOPWORDS", "terms"]
+__all__ = ["DISTINCT_TERMS_CACHE_CHARS", "DISTINCT_TERMS_CACHE_SIZE", "STOPWORDS", "distinct_terms", "terms"]
 
 # Links, handles and hashtags are matched (so their letters never become words) and then dropped; the group
 # captures words: letters and digits with inner hyphens or apostrophes. ``[^\W_]`` is a letter or digit in any
@@ -56,3 +57,27 @@ def terms(text: str, *, min_length: int = 3) -> list[str]:
         for token in (_ASCII_TOKEN if text.isascii() else _TOKEN).findall(text)
         if len(token) >= min_length and token not in STOPWORDS and not token.isdigit()
     ]
+
+
+#: How many texts' distinct terms are remembered (least recently used first out), and up to which length a text is
+#: remembered: a repost or a copied complaint repeats its text, and splitting it is most of a window's ``add``.
+DISTINCT_TERMS_CACHE_SIZE = 16_384
+DISTINCT_TERMS_CACHE_CHARS = 512
+
+
+def _distinct_terms(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(terms(text)))
+
+
+_cached_distinct_terms = lru_cache(maxsize=DISTINCT_TERMS_CACHE_SIZE)(_distinct_terms)
+
+
+def distinct_terms(text: str) -> tuple[str, ...]:
+    """The :func:`terms` of ``text`` without repeats, in the order they first occur.
+
+    >>> distinct_terms("Refund gagal, refund GAGAL lagi")
+    ('refund', 'gagal')
+    """
+    if len(text) <= DISTINCT_TERMS_CACHE_CHARS:
+        return _cached_distinct_terms(text)
+    return _distinct_terms(text)

@@ -12,7 +12,7 @@ import heapq
 import math
 from typing import Any
 
-from detectors.text import terms as _terms
+from detectors.text import distinct_terms
 from schemas.mention import Mention
 
 __all__ = ["WindowAccumulator", "window_start"]
@@ -153,7 +153,7 @@ class WindowAccumulator:
         if self.tokenized < self.max_tokenized:
             self.tokenized += 1
             counts = self._terms
-            for term in dict.fromkeys(_terms(mention.text)):  # posts using the term, in a stable order
+            for term in distinct_terms(mention.text):  # posts using the term, in a stable order
                 counts[term] = counts.get(term, 0) + 1
             if len(counts) > 2 * self.max_terms:
                 self._terms = _prune(counts, self.max_terms)

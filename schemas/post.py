@@ -208,7 +208,7 @@ def _plainly_valid(record: Any) -> Post | None:
     None means "not sure": the caller then runs the full checks, which build the same Post or name the problem.
     Every test here is at least as strict as its counterpart, so both paths accept and build exactly the same.
     """
-    if type(record) is not dict or not record.keys() <= _FIELDS:
+    if type(record) is not dict or not _FIELDS.issuperset(record):
         return None
     get = record.get
     version, platform, post_id = get("schema_version"), get("platform"), get("id")
@@ -216,12 +216,15 @@ def _plainly_valid(record: Any) -> Post | None:
         return None
     prefix = _PREFIXES.get(platform)
     if (prefix is None or type(post_id) is not str or not len(prefix) < len(post_id) <= 512
-            or not post_id.startswith(prefix) or not _ID_PATTERN.fullmatch(post_id)):
+            or not post_id.startswith(prefix)):
+        return None
+    native = post_id[len(prefix):]  # printable ASCII without spaces passes _ID_PATTERN; anything else: full checks
+    if not (native.isascii() and native.isprintable()) or " " in native:
         return None
     kind, text, author = get("kind", "post"), get("text"), get("author")
     if type(kind) is not str or kind not in KINDS or type(text) is not str or len(text) > MAX_TEXT_CHARS:
         return None
-    if type(author) is not dict or not author.keys() <= _AUTHOR_FIELDS:
+    if type(author) is not dict or not _AUTHOR_FIELDS.issuperset(author):
         return None
     author_get = author.get
     author_id, handle, name = author_get("id"), author_get("handle"), author_get("name")
@@ -245,7 +248,7 @@ def _plainly_valid(record: Any) -> Post | None:
     if raw is None:
         engagement = _build_engagement(0, 0, 0, 0, None)
     else:
-        if type(raw) is not dict or not raw.keys() <= _ENGAGEMENT_FIELDS:
+        if type(raw) is not dict or not _ENGAGEMENT_FIELDS.issuperset(raw):
             return None
         likes, reposts, replies = raw.get("likes", 0), raw.get("reposts", 0), raw.get("replies", 0)
         quotes, views = raw.get("quotes", 0), raw.get("views")

@@ -164,3 +164,12 @@ def test_the_fast_post_path_builds_or_refuses_exactly_like_the_full_checks() -> 
         records.extend({**_VALID, "engagement": {**_VALID["engagement"], key: value}} for value in _ODD_VALUES)
     for record in records:
         assert _outcome(Post.from_dict, record) == _outcome(Post._checked, record), record
+
+
+def test_the_fast_post_path_checks_ids_exactly_like_the_full_checks() -> None:
+    """The fast path's id test (printable ASCII after the platform) must accept no id the id pattern refuses."""
+    natives = ["1", "a:b", "u/status/1", "~!@#$%^&*()", "1 2", "1\t2", "1\n", "\x7f", "\x00", "\x1f", "é",
+               "1\u00a02", "1\u20032", "日本", "😀", "a\x85", ""]
+    for native in natives:
+        record = {**_VALID, "id": "x:" + native}
+        assert _outcome(Post.from_dict, record) == _outcome(Post._checked, record), record

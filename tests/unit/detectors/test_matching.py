@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from detectors.matching import _WORD, SubjectMatcher, _occurs, fold
+from detectors.matching import _WORD, TEXT_CACHE_CHARS, TEXT_CACHE_SIZE, SubjectMatcher, _occurs, fold
 from schemas.post import Author, Post
 from schemas.watchlist import Subject
 
@@ -133,3 +133,27 @@ def test_matching_agrees_with_the_word_by_word_reference(
 def test_the_word_pattern_finds_what_the_backtracking_pattern_found(text: str) -> None:
     # _WORD is written with possessive runs for speed; it must split exactly like the plain definition
     assert _WORD.findall(text) == re.findall(r"[#@]?\w(?:[\w'’.-]*\w)?", text)
+
+
+@given(st.lists(words, max_size=12),
+       st.lists(st.tuples(st.lists(st.sampled_from(["BankNusantara", "#pln", "nusantara"]), max_size=2),
+                          st.lists(st.sampled_from(["@BankNusantara", "pln", "fc"]), max_size=2)),
+                min_size=2, max_size=4))
+def test_a_remembered_text_matches_like_a_fresh_one_whatever_its_hashtags_and_mentions(
+    tokens: list[str], tags: list[tuple[list[str], list[str]]],
+) -> None:
+    text = " ".join(tokens)
+    matcher = SubjectMatcher(SUBJECTS)  # a fresh cache: the first post splits the text, the others reuse it
+    for hashtags, mentions in tags:
+        post = Post(id="x:1", platform="x", author=Author(id="x:a"), text=text, created_at=0.0,
+                    hashtags=tuple(hashtags), mentions=tuple(mentions))
+        assert matcher.find(post) == reference_match(matcher, post)
+
+
+def test_long_texts_match_without_being_remembered() -> None:
+    matcher = SubjectMatcher(SUBJECTS)
+    text = "pln padam " + "lagi " * TEXT_CACHE_CHARS
+    post = Post(id="x:1", platform="x", author=Author(id="x:a"), text=text, created_at=0.0)
+    assert matcher.find(post) == reference_match(matcher, post) == [("pln", ("pln",), False)]
+    assert matcher._cached_text_words.cache_info().currsize == 0
+    assert matcher._cached_text_words.cache_info().maxsize == TEXT_CACHE_SIZE

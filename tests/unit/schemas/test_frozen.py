@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from schemas.frozen import positional_builder
+from schemas.mention import Mention, Sentiment
 from schemas.post import Author, Engagement, Post
 
 values = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=8),
@@ -26,7 +27,7 @@ def _same(built: Any, made: Any) -> None:
         setattr(built, dataclasses.fields(built)[0].name, "changed")
 
 
-@pytest.mark.parametrize("cls", [Post, Author, Engagement])
+@pytest.mark.parametrize("cls", [Post, Author, Engagement, Mention, Sentiment])
 @given(data=st.data())
 def test_a_built_instance_is_the_one_init_makes(cls: type, data: st.DataObject) -> None:
     fields = [data.draw(values) for _ in dataclasses.fields(cls)]
@@ -50,6 +51,14 @@ def test_only_slotted_dataclasses_without_post_init_are_built() -> None:
         x: int
         y: int = dataclasses.field(default=0, init=False)
 
-    for cls in (Unslotted, Checked, Hidden, int):
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Base:
+        x: int
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Derived(Base):
+        y: int
+
+    for cls in (Unslotted, Checked, Hidden, Derived, int):
         with pytest.raises(TypeError):
             positional_builder(cls)
