@@ -11,12 +11,12 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
+from detectors.text import cached_by_text
 from schemas.post import Post
 from schemas.watchlist import Subject
 
-__all__ = ["TEXT_CACHE_CHARS", "TEXT_CACHE_SIZE", "Match", "SubjectMatcher", "fold"]
+__all__ = ["Match", "SubjectMatcher", "fold"]
 
 # A word, hashtag or handle: inner apostrophes, dots and hyphens are kept, trailing ones are not (it ends on \w).
 # Written as runs of word characters joined by runs of those marks, with possessive quantifiers: the same matches
@@ -24,11 +24,6 @@ __all__ = ["TEXT_CACHE_CHARS", "TEXT_CACHE_SIZE", "Match", "SubjectMatcher", "fo
 _WORD = re.compile(r"[#@]?\w++(?:['’.-]++\w++)*+", re.UNICODE)
 #: :data:`_WORD` for ASCII text (the common case), where the ASCII ``\w`` is the Unicode one and cheaper to test.
 _ASCII_WORD = re.compile(_WORD.pattern, re.ASCII)
-
-#: How many texts' words a matcher remembers (least recently used first out), and up to which length a text is
-#: remembered: a repost or a copied complaint repeats its text, and splitting it again is most of a match's cost.
-TEXT_CACHE_SIZE = 16_384
-TEXT_CACHE_CHARS = 512
 
 
 def fold(text: str) -> str:
@@ -121,7 +116,7 @@ class SubjectMatcher:
                 candidates = self._phrases.get(word[1:])
             self._starts[word] = (candidates or [], self._exclusions.get(word, []))
         self._keys = frozenset(self._starts)
-        self._cached_text_words = lru_cache(maxsize=TEXT_CACHE_SIZE)(self._text_words)
+        self._cached_text_words = cached_by_text(self._text_words)
 
     def _text_words(self, text: str) -> tuple[tuple[str, ...], frozenset[str]]:
         """The words of ``text`` (folded), and those among them that may start a phrase or an exclusion."""
@@ -141,9 +136,8 @@ class SubjectMatcher:
     def find(self, post: Post) -> list[tuple[str, tuple[str, ...], bool]]:
         """:meth:`match` as plain ``(subject_id, matched, official)`` tuples, the cheapest form per post."""
         text = post.text
-        text_words = self._cached_text_words if len(text) <= TEXT_CACHE_CHARS else self._text_words
         words: Sequence[str]
-        words, starting = text_words(text)
+        words, starting = self._cached_text_words(text)
         if post.hashtags or post.mentions:
             tagged = ["#" + fold(tag.lstrip("#")) for tag in post.hashtags]
             tagged.extend("@" + fold(handle.lstrip("@")) for handle in post.mentions)

@@ -8,9 +8,14 @@ shorter than three characters.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any, Protocol, TypeVar
 
-__all__ = ["DISTINCT_TERMS_CACHE_CHARS", "DISTINCT_TERMS_CACHE_SIZE", "STOPWORDS", "distinct_terms", "terms"]
+__all__ = ["STOPWORDS", "TEXT_CACHE_CHARS", "TEXT_CACHE_SIZE", "TextFunction", "cached_by_text", "distinct_terms",
+           "terms"]
+
+T_co = TypeVar("T_co", covariant=True)
 
 # Links, handles and hashtags are matched (so their letters never become words) and then dropped; the group
 # captures words: letters and digits with inner hyphens or apostrophes. ``[^\W_]`` is a letter or digit in any
@@ -59,25 +64,43 @@ def terms(text: str, *, min_length: int = 3) -> list[str]:
     ]
 
 
-#: How many texts' distinct terms are remembered (least recently used first out), and up to which length a text is
-#: remembered: a repost or a copied complaint repeats its text, and splitting it is most of a window's ``add``.
-DISTINCT_TERMS_CACHE_SIZE = 16_384
-DISTINCT_TERMS_CACHE_CHARS = 512
+#: How many texts a :func:`cached_by_text` function remembers (least recently used first out), and up to which
+#: length a text is remembered: a repost or a copied complaint repeats its text, and splitting it is most of a
+#: match's or a window's ``add``; a longer text is rare and not worth the memory.
+TEXT_CACHE_SIZE = 16_384
+TEXT_CACHE_CHARS = 512
 
 
-def _distinct_terms(text: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(terms(text)))
+class TextFunction(Protocol[T_co]):
+    """A function of a text that remembers its answers (see :func:`cached_by_text`)."""
+
+    def __call__(self, text: str) -> T_co: ...
+
+    def cache_info(self) -> Any: ...
 
 
-_cached_distinct_terms = lru_cache(maxsize=DISTINCT_TERMS_CACHE_SIZE)(_distinct_terms)
+def cached_by_text(function: Callable[[str], T_co]) -> TextFunction[T_co]:
+    """``function``, remembering its answers for the latest :data:`TEXT_CACHE_SIZE` texts of at most
+    :data:`TEXT_CACHE_CHARS` characters. ``function`` must be pure and return an immutable value.
+
+    >>> lengths = cached_by_text(len)
+    >>> lengths("abc"), lengths("abc"), lengths.cache_info().hits
+    (3, 3, 1)
+    """
+    cached = lru_cache(maxsize=TEXT_CACHE_SIZE)(function)
+
+    def call(text: str) -> T_co:
+        return cached(text) if len(text) <= TEXT_CACHE_CHARS else function(text)
+
+    call.cache_info = cached.cache_info  # type: ignore[attr-defined]
+    return call  # type: ignore[return-value]
 
 
+@cached_by_text
 def distinct_terms(text: str) -> tuple[str, ...]:
     """The :func:`terms` of ``text`` without repeats, in the order they first occur.
 
     >>> distinct_terms("Refund gagal, refund GAGAL lagi")
     ('refund', 'gagal')
     """
-    if len(text) <= DISTINCT_TERMS_CACHE_CHARS:
-        return _cached_distinct_terms(text)
-    return _distinct_terms(text)
+    return tuple(dict.fromkeys(terms(text)))

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from detectors.matching import _WORD, TEXT_CACHE_CHARS, TEXT_CACHE_SIZE, SubjectMatcher, _occurs, fold
+from detectors.matching import _WORD, SubjectMatcher, _occurs, fold
+from detectors.text import TEXT_CACHE_CHARS, TEXT_CACHE_SIZE
 from schemas.post import Author, Post
 from schemas.watchlist import Subject
 

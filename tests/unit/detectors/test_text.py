@@ -7,14 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from detectors.text import (
-    _TOKEN,
-    DISTINCT_TERMS_CACHE_CHARS,
-    DISTINCT_TERMS_CACHE_SIZE,
-    _cached_distinct_terms,
-    distinct_terms,
-    terms,
-)
+from detectors.text import _TOKEN, TEXT_CACHE_CHARS, TEXT_CACHE_SIZE, distinct_terms, terms
 
 
 @given(st.text(alphabet="ahtpsw:/.#@_-'’9xé\u0301😀日 ", max_size=24))
@@ -32,5 +25,5 @@ def test_distinct_terms_are_the_terms_without_repeats_for_short_and_long_texts(t
 
 
 def test_distinct_terms_remember_a_bounded_number_of_texts() -> None:
-    assert len(" ".join(["kata"] * 200)) > DISTINCT_TERMS_CACHE_CHARS
-    assert _cached_distinct_terms.cache_info().maxsize == DISTINCT_TERMS_CACHE_SIZE
+    assert len(" ".join(["kata"] * 200)) > TEXT_CACHE_CHARS
+    assert distinct_terms.cache_info().maxsize == TEXT_CACHE_SIZE
