@@ -39,7 +39,7 @@ class LevelShift:
     (0.0, 0.0, None)
     """
 
-    __slots__ = ("mean", "noise", "persist_seconds", "rate", "side", "sigmas", "since")
+    __slots__ = ("mean", "noise", "persist_seconds", "rate", "sigmas", "since")
 
     def __init__(self, rate: float, sigmas: float, persist_seconds: float) -> None:
         self.rate = rate
@@ -47,8 +47,13 @@ class LevelShift:
         self.persist_seconds = persist_seconds
         self.mean = 0.0
         self.noise = 0.0  # the same average of the windows' noise standard deviations
-        self.side = 0  # +1 above, -1 below, 0 within the band
-        self.since: float | None = None  # when the mean left the band on ``side``
+        self.since: float | None = None  # when the mean left the band on its current side
+
+    @property
+    def side(self) -> int:
+        """+1 while the mean residual is above the band, -1 below it, 0 within it."""
+        band = self.sigmas * self.noise
+        return 1 if self.mean > band else -1 if self.mean < -band else 0
 
     def update(self, residual: float, sd: float, t: float) -> float | None:
         """Add the residual of the window at ``t`` (its noise is ``sd``); returns the shift once it has persisted.
@@ -56,26 +61,25 @@ class LevelShift:
         After a report the tracker starts again from zero: the caller moves its baseline by the shift, so the
         residuals that follow are measured from the new level.
         """
+        before = self.side
         self.mean += self.rate * (residual - self.mean)
         self.noise += self.rate * (sd - self.noise)
-        band = self.sigmas * self.noise
-        side = 1 if self.mean > band else -1 if self.mean < -band else 0
-        if side != self.side:
-            self.side = side
+        side = self.side
+        if side != before:
             self.since = t if side else None
             return None
         if self.since is None or t - self.since < self.persist_seconds:
             return None
         shift = self.mean
-        self.mean, self.noise, self.side, self.since = 0.0, 0.0, 0, None
+        self.mean, self.noise, self.since = 0.0, 0.0, None
         return shift
 
     def to_list(self) -> list[Any]:
-        """The state as plain values: ``[mean, noise, side, since]``."""
-        return [self.mean, self.noise, self.side, self.since]
+        """The state as plain values: ``[mean, noise, since]``."""
+        return [self.mean, self.noise, self.since]
 
     def restore(self, state: list[Any]) -> None:
         """Take back a state written by :meth:`to_list`."""
-        mean, noise, side, since = state
-        self.mean, self.noise, self.side = float(mean), float(noise), int(side)
+        mean, noise, since = state
+        self.mean, self.noise = float(mean), float(noise)
         self.since = None if since is None else float(since)
