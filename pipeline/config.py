@@ -157,6 +157,7 @@ class Settings:
     window_seconds: float = 60.0
     allowed_lateness_seconds: float = 60.0
     idle_close_seconds: float = 30.0
+    stop_timeout_seconds: float = 20.0
     sentiment_model_dir: Path | None = None
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 9400
@@ -178,6 +179,7 @@ class Settings:
             window_seconds=float(_env("SIAGA_WINDOW_SECONDS", "60")),
             allowed_lateness_seconds=float(_env("SIAGA_ALLOWED_LATENESS_SECONDS", "60")),
             idle_close_seconds=float(_env("SIAGA_IDLE_CLOSE_SECONDS", "30")),
+            stop_timeout_seconds=float(_env("SIAGA_STOP_TIMEOUT_SECONDS", "20")),
             sentiment_model_dir=Path(model_dir) if model_dir else None,
             metrics_host=_env("SIAGA_METRICS_HOST", "127.0.0.1"),
             metrics_port=int(_env("SIAGA_METRICS_PORT", "9400")),

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import ctypes
 import hashlib
 import json
 import logging
@@ -35,12 +34,13 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
+
+from pipeline.process_guard import terminate_with_parent
 
 __all__ = [
     "DEFAULT_PORT",
@@ -68,7 +68,6 @@ _STATE_FILE = "cluster.json"
 _LIST_PROPERTIES = ("listeners", "advertised.listeners", "listener.security.protocol.map")
 SCRAM_MECHANISMS: tuple[str, ...] = ("SCRAM-SHA-256", "SCRAM-SHA-512")
 _POLL_SECONDS = 0.2
-_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 _LOG4J2_TEMPLATE = """\
 # Written by pipeline/local_kafka.py: the broker logs to a file in its node directory, never to the terminal.
@@ -233,12 +232,6 @@ def _tail(path: Path, lines: int) -> list[str]:
             return handle.read().decode(errors="replace").splitlines()[-lines:]
     except FileNotFoundError:
         return []
-
-
-def _terminate_with_parent() -> None:
-    """In the forked child, before exec: ask Linux to SIGTERM it when its parent dies (a no-op elsewhere)."""
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _wait_until(condition: Callable[[], bool], timeout: float) -> bool:
@@ -489,7 +482,7 @@ class LocalKafka:
         with (directory / "stdout.log").open("ab") as output:
             proc = subprocess.Popen(command, cwd=directory, stdin=subprocess.DEVNULL, stdout=output,
                                     stderr=subprocess.STDOUT, start_new_session=True,
-                                    preexec_fn=_terminate_with_parent if self.stop_with_parent else None)
+                                    preexec_fn=terminate_with_parent if self.stop_with_parent else None)
         self._procs[node.node_id] = proc
         (directory / "kafka.pid").write_text(f"{proc.pid}\n")
         logger.info("started Kafka node %d (pid %d) on %s:%d", node.node_id, proc.pid, self.host, node.port)

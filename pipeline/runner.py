@@ -17,6 +17,7 @@ from typing import IO
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
 from pipeline.config import KafkaSettings
+from pipeline.process_guard import PARENT_PID_VARIABLE
 from schemas.crisis_event import CrisisEvent
 
 __all__ = ["WorkerProcess", "committed_lag", "follow_events", "metric_total"]
@@ -27,12 +28,14 @@ logger = logging.getLogger(__name__)
 class WorkerProcess:
     """``siaga worker`` in a child process, with its environment, log file and metrics port.
 
-    Its local directory (``SIAGA_STATE_DIR``) sits beside the log unless ``env`` names one.
+    Its local directory (``SIAGA_STATE_DIR``) sits beside the log unless ``env`` names one. The worker stops when
+    this process dies, so a supervisor cut short leaves no worker behind.
     """
 
     def __init__(self, env: Mapping[str, str], log_path: Path, metrics_port: int) -> None:
         self.env = {**os.environ, "SIAGA_STATE_DIR": str(log_path.with_suffix(".state")), **env,
-                    "SIAGA_METRICS_PORT": str(metrics_port), "PYTHONUNBUFFERED": "1"}
+                    "SIAGA_METRICS_PORT": str(metrics_port), "PYTHONUNBUFFERED": "1",
+                    PARENT_PID_VARIABLE: str(os.getpid())}
         self.log_path = log_path
         self.metrics_port = metrics_port
         self._process: subprocess.Popen[bytes] | None = None
@@ -42,6 +45,11 @@ class WorkerProcess:
     def pid(self) -> int | None:
         """The child's process id while it runs."""
         return self._process.pid if self._process is not None else None
+
+    @property
+    def returncode(self) -> int | None:
+        """The child's exit code once it has exited (negative: killed by that signal), else None."""
+        return self._process.poll() if self._process is not None else None
 
     def start(self, ready_timeout: float = 90.0) -> None:
         """Start the worker and wait until it has joined its group and restored its tables.

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 import faust
 from aiokafka.errors import KafkaError
+from faust.worker import Worker
 
 from detectors.sentiment import SentimentScorer
 from pipeline import metrics
@@ -16,9 +18,10 @@ from pipeline.agents.subjects import SubjectStage, attach_subject_agent
 from pipeline.app import Streams, create_app
 from pipeline.config import Settings
 from pipeline.enrichment import Enricher
+from pipeline.process_guard import arm_exit_deadline
 from schemas.watchlist import load_watchlist
 
-__all__ = ["build_worker"]
+__all__ = ["DeadlineWorker", "build_worker"]
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +40,26 @@ def build_worker(settings: Settings) -> faust.App:
     metrics.register_subjects(watchlist.subjects)
     logger.info("watching %d subjects from %s", len(watchlist), settings.watchlist)
     return streams.app
+
+
+class DeadlineWorker(Worker):
+    """Faust's worker whose stop, however it begins (signal, crash, end of run), ends the process in time.
+
+    Without a broker, Faust's graceful stop can take a minute (each service waits up to 60 s for its consumer
+    thread); past ``stop_timeout`` the process exits as a crash would, and a restart reads again what it had not
+    committed.
+    """
+
+    def __init__(self, *services: Any, stop_timeout: float, **kwargs: Any) -> None:
+        super().__init__(*services, **kwargs)
+        self.stop_timeout = stop_timeout
+        self._deadline: threading.Timer | None = None
+
+    async def stop(self) -> None:
+        """Stop every service as Faust does, the process exiting ``stop_timeout`` s after the first call at most."""
+        if self._deadline is None:
+            self._deadline = arm_exit_deadline(self.stop_timeout)
+        await super().stop()
 
 
 def _attach_lag_monitor(streams: Streams, settings: Settings) -> None:

@@ -18,14 +18,17 @@ __all__ = ["worker"]
 @click.option("--loglevel", default="info", show_default=True, type=click.Choice(["debug", "info", "warn", "error"]))
 def worker(watchlist: Path | None, metrics_port: int | None, metrics_host: str | None, loglevel: str) -> None:
     """Run the Faust worker: match, window, detect and emit crisis events."""
+    import os
     from dataclasses import replace
-
-    from faust.worker import Worker
 
     from pipeline.config import Settings
     from pipeline.metrics import serve_metrics
+    from pipeline.process_guard import PARENT_PID_VARIABLE, terminate_with_parent
     from pipeline.topic_admin import create_topics
-    from pipeline.worker import build_worker
+    from pipeline.worker import DeadlineWorker, build_worker
+
+    if parent := os.environ.get(PARENT_PID_VARIABLE):
+        terminate_with_parent(int(parent))
 
     logging.basicConfig(level=loglevel.upper().replace("WARN", "WARNING"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -36,4 +39,5 @@ def worker(watchlist: Path | None, metrics_port: int | None, metrics_host: str |
     create_topics(settings)
     app = build_worker(settings)
     serve_metrics(settings.metrics_port, settings.metrics_host)
-    Worker(app, loglevel=loglevel, quiet=True, redirect_stdouts=False).execute_from_commandline()
+    DeadlineWorker(app, stop_timeout=settings.stop_timeout_seconds, loglevel=loglevel, quiet=True,
+                   redirect_stdouts=False).execute_from_commandline()
