@@ -13,6 +13,7 @@ import pytest
 from pipeline.local_kafka import LocalKafka
 from pipeline.process_guard import EXIT_STOP_DEADLINE
 from tests.integration.stack import isolated_settings, start_worker, wait_for
+from tests.process_state import running
 
 #: starts a worker on the Kafka at argv[1] with topics prefixed argv[2], prints its pid, then sleeps
 SUPERVISOR = """
@@ -25,12 +26,6 @@ time.sleep(600)
 """
 
 
-def _running(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 @pytest.mark.slow
@@ -55,10 +50,10 @@ def test_a_worker_stops_when_the_process_that_started_it_is_killed(
                                    str(tmp_path)], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2])
     try:
         worker_pid = int(supervisor.stdout.readline() or 0)
-        assert worker_pid and _running(worker_pid), f"the supervisor did not start a worker (exit {supervisor.poll()})"
+        assert worker_pid and running(worker_pid), f"the supervisor did not start a worker (exit {supervisor.poll()})"
         supervisor.kill()
         supervisor.wait(10)
-        wait_for(lambda: not _running(worker_pid), 40, "the orphaned worker to stop")
+        wait_for(lambda: not running(worker_pid), 40, "the orphaned worker to stop")
     finally:
         supervisor.kill()
         supervisor.wait(10)

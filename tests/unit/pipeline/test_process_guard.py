@@ -11,6 +11,7 @@ import time
 import pytest
 
 from pipeline.process_guard import EXIT_STOP_DEADLINE
+from tests.process_state import running
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signals are Linux's")
 
@@ -23,18 +24,12 @@ PARENT = ("import os, subprocess, sys, time; "
           "child.stdout.readline(); print(child.pid, flush=True); time.sleep(60)")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def _wait_gone(pid: int, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not _alive(pid):
+        if not running(pid):
             return True
         time.sleep(0.05)
     return False
@@ -52,7 +47,7 @@ def test_a_child_stops_when_its_parent_is_killed() -> None:
     parent = subprocess.Popen([sys.executable, "-c", PARENT, CHILD], stdout=subprocess.PIPE, text=True)
     try:
         child_pid = int(parent.stdout.readline())
-        assert _alive(child_pid)
+        assert running(child_pid)
         parent.send_signal(signal.SIGKILL)
         parent.wait(10)
         assert _wait_gone(child_pid, 10), "the child outlived its parent"
