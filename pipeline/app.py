@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import faust
@@ -10,7 +12,7 @@ from pipeline.config import Settings
 from pipeline.lean_faust import LeanMonitor, RawSchema
 from pipeline.transport import SiagaApp
 
-__all__ = ["Streams", "create_app"]
+__all__ = ["Streams", "create_app", "produced_topics"]
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def create_app(settings: Settings) -> Streams:
         use_partitioner=True, extra_topic_configs={"max.message.bytes": str(CHECKPOINT_MAX_BYTES)},
         help="Each subject's tracker (open windows, detectors, incident) as JSON, checkpointed when a window closes.",
     )
-    return Streams(
+    streams = Streams(
         app=app,
         posts=topic(topics.posts, settings.partitions),
         posts_dlq=topic(topics.posts_dlq),
@@ -83,3 +85,26 @@ def create_app(settings: Settings) -> Streams:
         sentiment_feedback=topic(topics.sentiment_feedback),
         subject_state=subject_state,
     )
+    app.task(_tracking_produced_topics(streams))
+    return streams
+
+
+def produced_topics(streams: Streams) -> list[str]:
+    """Every topic the worker writes to: mentions, crisis events, dead letters and the subject-state changelog."""
+    return [streams.mentions.get_topic_name(), streams.crisis_events.get_topic_name(),
+            streams.posts_dlq.get_topic_name(), streams.subject_state.changelog_topic.get_topic_name()]
+
+
+def _tracking_produced_topics(streams: Streams) -> Callable[[], Awaitable[None]]:
+    """A start-up task that has the producer keep the metadata of every topic the worker writes to.
+
+    aiokafka's producer refreshes the metadata of all topics until a send names a topic it does not list (the
+    changelog, which Faust creates at start, when the refresh was answered by a broker that had not heard of it
+    yet); from then on it asks only for the topics named so. A topic it knew from the start then drops out, and
+    a batch already queued for it waits for a leader that is never looked up again: the enrich agent stalled.
+    """
+    async def track() -> None:
+        client = streams.app.producer._ensure_producer().client  # type: ignore[attr-defined]
+        await asyncio.gather(*[client.add_topic(topic) for topic in produced_topics(streams)])
+
+    return track

@@ -43,12 +43,17 @@ class BatchPublisher:
         if len(partitions) != self._partition_count:
             self._partition_of.clear()
             self._partition_count = len(partitions)
+        pending = list(records)
+        partition_of = self._partition_of
+        # every key is placed before the first send: ``key_partition`` reads the producer's metadata as it is, and
+        # a refresh while a send waits may leave out a topic the producer has not asked for by name
+        for key, _ in pending:
+            if key not in partition_of:
+                partition_of[key] = producer.key_partition(self.topic, key).partition
         builders: dict[int, Any] = {}
         deliveries: list[asyncio.Future[Any]] = []
-        for key, value in records:
-            partition = self._partition_of.get(key)
-            if partition is None:
-                partition = self._partition_of[key] = producer.key_partition(self.topic, key).partition
+        for key, value in pending:
+            partition = partition_of[key]
             builder = builders.get(partition)
             if builder is None:
                 builder = builders[partition] = kafka.create_batch()

@@ -313,6 +313,11 @@ class SubjectStage:
         arrive while the checkpoint is on its way wait for the next one. Checkpoints run one at a time, so acks
         stay in offset order. The wait is on each changelog record's own delivery: Faust's ``producer.flush()``
         returns once its send buffer has been idle for 0.1 s, empty or not.
+
+        Each record goes to ``partition``, its subject's mentions partition (where a restore looks for it). Left to
+        Faust, the partition is looked up at once in the producer's cached metadata, which need not list the
+        changelog yet (Faust creates it at start, and a broker that has not heard of it may answer the refresh):
+        the lookup raised a TypeError, Faust restarted the agent, and the rest of its batch was never counted.
         """
         epoch = self.fence.epoch
         async with self._checkpointing:
@@ -327,7 +332,7 @@ class SubjectStage:
                 value = orjson.dumps({"version": STATE_VERSION, "partition": partition,
                                       "tracker": self.trackers[subject_id].to_dict()})
                 table.data[key] = value
-                deliveries.append(table.send_changelog(None, key, value))
+                deliveries.append(table.send_changelog(partition, key, value))
             clock.dirty.clear()
             covered = clock.count_final(clock.swept * self.window_seconds)
             if deliveries:

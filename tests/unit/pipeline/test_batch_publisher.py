@@ -71,3 +71,20 @@ def test_a_key_is_partitioned_once_and_nothing_is_sent_for_no_records() -> None:
     asyncio.run(publisher.publish([]))
     assert publisher.app.producer.lookups == [b"a1"]  # type: ignore[attr-defined]
     assert kafka.sent == [(0, [(b"a1", b"1"), (b"a1", b"2")])]
+
+
+def test_every_key_is_placed_before_a_send_can_refresh_the_producers_metadata() -> None:
+    kafka = FakeKafka(capacity=1)
+    publisher = _publisher(kafka)
+    producer = publisher.app.producer
+    place = producer.key_partition  # type: ignore[attr-defined]
+
+    def key_partition(topic: str, key: bytes) -> SimpleNamespace:
+        # a refresh during a send may leave out a topic the producer has not asked for by name: Faust then raises
+        if kafka.sent:
+            raise TypeError("'NoneType' object is not iterable")
+        return place(topic, key)
+
+    producer.key_partition = key_partition  # type: ignore[attr-defined]
+    asyncio.run(publisher.publish([(b"a1", b"1"), (b"a2", b"2"), (b"b1", b"3")]))
+    assert kafka.sent == [(0, [(b"a1", b"1")]), (0, [(b"a2", b"2")]), (1, [(b"b1", b"3")])]
