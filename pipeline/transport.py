@@ -51,6 +51,8 @@ from mode import Service, ServiceT
 from mode.utils.objects import cached_property
 from mode.utils.queues import FlowControlEvent
 
+from pipeline.agent_failure import StopOnFailure
+
 __all__ = ["BatchDrainConsumer", "BatchDrainTransport", "ResumeKeepsBuffers", "SiagaApp"]
 
 #: Records delivered between two yields to the event loop (as in Faust's own drain loop).
@@ -174,7 +176,17 @@ class ResumeKeepsBuffers(FlowControlEvent):
 
 
 class SiagaApp(App):
-    """A Faust app that consumes through :class:`BatchDrainTransport`, with :class:`ResumeKeepsBuffers`."""
+    """A Faust app that consumes through :class:`BatchDrainTransport`, with :class:`ResumeKeepsBuffers`, and
+    stops when an agent fails (:class:`~pipeline.agent_failure.StopOnFailure`) instead of skipping its batch."""
+
+    @cached_property
+    def agent_failure(self) -> StopOnFailure:
+        """What the agents do when one fails; its ``reason`` is the first failure."""
+        return StopOnFailure()
+
+    async def _on_agent_error(self, agent: Any, exc: BaseException) -> None:
+        await super()._on_agent_error(agent, exc)  # Faust's own: commits what the agents acknowledged
+        await self.agent_failure(agent, exc)
 
     @cached_property
     def flow_control(self) -> FlowControlEvent:

@@ -6,7 +6,6 @@ import logging
 import threading
 from typing import Any
 
-import faust
 from aiokafka.errors import KafkaError
 from faust.worker import Worker
 
@@ -26,8 +25,8 @@ __all__ = ["DeadlineWorker", "build_worker"]
 logger = logging.getLogger(__name__)
 
 
-def build_worker(settings: Settings) -> faust.App:
-    """The Faust app: enrich and subject agents, the sentiment-feedback learner, lag monitor, subject metrics at 0."""
+def build_worker(settings: Settings) -> Streams:
+    """The app and its topics: enrich and subject agents, the sentiment-feedback learner, lag monitor, metrics at 0."""
     watchlist = load_watchlist(settings.watchlist)
     scorer = SentimentScorer.from_model_dir(settings.sentiment_model_dir)
     settings.state_dir.mkdir(parents=True, exist_ok=True)
@@ -39,7 +38,7 @@ def build_worker(settings: Settings) -> faust.App:
     _attach_lag_monitor(streams, settings)
     metrics.register_subjects(watchlist.subjects)
     logger.info("watching %d subjects from %s", len(watchlist), settings.watchlist)
-    return streams.app
+    return streams
 
 
 class DeadlineWorker(Worker):

@@ -21,6 +21,7 @@ def worker(watchlist: Path | None, metrics_port: int | None, metrics_host: str |
     import os
     from dataclasses import replace
 
+    from pipeline.agent_failure import EXIT_AGENT_FAILED
     from pipeline.config import Settings
     from pipeline.metrics import serve_metrics
     from pipeline.process_guard import PARENT_PID_VARIABLE, terminate_with_parent
@@ -37,7 +38,11 @@ def worker(watchlist: Path | None, metrics_port: int | None, metrics_host: str |
                                                 "metrics_host": metrics_host}.items() if value is not None}
     settings = replace(settings, **overrides)
     create_topics(settings)
-    app = build_worker(settings)
+    streams = build_worker(settings)
     serve_metrics(settings.metrics_port, settings.metrics_host)
-    DeadlineWorker(app, stop_timeout=settings.stop_timeout_seconds, loglevel=loglevel, quiet=True,
-                   redirect_stdouts=False).execute_from_commandline()
+    try:
+        DeadlineWorker(streams.app, stop_timeout=settings.stop_timeout_seconds, loglevel=loglevel, quiet=True,
+                       redirect_stdouts=False).execute_from_commandline()
+    finally:
+        if streams.app.agent_failure.reason is not None:
+            raise SystemExit(EXIT_AGENT_FAILED)
