@@ -45,4 +45,3 @@ def arm_exit_deadline(seconds: float, exit_code: int = EXIT_STOP_DEADLINE) -> th
     timer.daemon = True
     timer.start()
     return timer
-
