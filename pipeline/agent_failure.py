@@ -15,7 +15,8 @@ EXIT_AGENT_FAILED = 1
 
 
 class StopOnFailure:
-    """The ``on_error`` of Siaga's agents: the first failure stops the worker as SIGTERM does.
+    """What :class:`~pipeline.transport.SiagaApp` does when an agent fails: the first failure stops the worker as
+    SIGTERM does.
 
     Faust's default restarts a failed agent at the record after the batch it was in: those records are neither
     counted nor acknowledged, and the consumer's commits stall behind them. Stopping instead leaves them

@@ -19,7 +19,7 @@ __all__ = ["Streams", "create_app", "produced_topics"]
 class Streams:
     """The app with every topic and table the agents use."""
 
-    app: faust.App
+    app: SiagaApp
     posts: faust.TopicT
     posts_dlq: faust.TopicT
     mentions: faust.TopicT
