@@ -81,15 +81,20 @@ class Enricher:
         self.matcher = SubjectMatcher(watchlist.subjects)
         self.score_sentiment = score_sentiment
         self.scorer = scorer if scorer is not None or not score_sentiment else SentimentScorer()
-        #: Matched posts' texts by id, for corrections that name a post by its id alone.
-        self.recent_posts = RecentPosts(recent_posts)
+        if recent_posts < 0:
+            raise ValueError(f"recent_posts must be at least 0, got {recent_posts}")
+        #: Matched posts' texts by id, for corrections that name a post by its id alone. With ``recent_posts=0``
+        #: it stays empty: a replay takes no corrections, so it neither spends time nor memory on them.
+        self.recent_posts = RecentPosts(max(recent_posts, 1))
+        self._remember = self.recent_posts.remember if recent_posts else None
 
     def enrich(self, post: Post) -> list[Mention]:
         """Every mention ``post`` makes (none when it matches no subject)."""
         matches = self.matcher.find(post)
         if not matches:
             return []
-        self.recent_posts.remember(post.id, post.text)
+        if self._remember is not None:
+            self._remember(post.id, post.text)
         lang: str | None = None
         sentiment: Sentiment | None = None
         if self.scorer is not None:

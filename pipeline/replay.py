@@ -81,7 +81,7 @@ def replay_posts(
     if sensitivity is not None:
         watchlist = Watchlist(tuple(replace(subject, sensitivity=sensitivity) for subject in watchlist.subjects))
     subjects = watchlist.by_id()
-    enricher = enricher or Enricher(watchlist, score_sentiment=score_sentiment)
+    enricher = enricher or Enricher(watchlist, score_sentiment=score_sentiment, recent_posts=0)
     trackers = result.trackers
     watermark = float("-inf")
     swept = -(2**62)

@@ -105,6 +105,16 @@ def test_the_enricher_remembers_only_matched_posts() -> None:
     assert enricher.recent_posts.text("x:2") is None
 
 
+def test_an_enricher_without_recent_posts_remembers_none_but_still_enriches() -> None:
+    watchlist = Watchlist.from_dict({"subjects": [{"id": "pln", "name": "PLN", "terms": ["pln"]}]})
+    enricher = Enricher(watchlist, score_sentiment=False, recent_posts=0)
+    mentions = enricher.enrich(Post(id="x:1", platform="x", author=Author(id="u"), created_at=0.0, text="PLN padam"))
+    assert [mention.subject_id for mention in mentions] == ["pln"]
+    assert enricher.recent_posts.text("x:1") is None and len(enricher.recent_posts) == 0
+    with pytest.raises(ValueError, match="recent_posts"):
+        Enricher(watchlist, score_sentiment=False, recent_posts=-1)
+
+
 # -- the learner and its offsets -------------------------------------------------------------------------------------
 
 
