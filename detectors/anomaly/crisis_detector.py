@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import operator
 from statistics import NormalDist
 from typing import Any
 
@@ -382,8 +383,8 @@ class CrisisDetector:
                                              "score": evidence_score}
             if evidence_score > score:
                 score = evidence_score
-        return Assessment(score, self.threshold, self.critical_threshold, signals=signals,
-                          reasons=self._reasons(signals, evidence[3]))
+        return Assessment.judged(score, self.threshold, self.critical_threshold, signals,
+                                 self._reasons(signals, evidence[3]))
 
     def _accumulated(self, volume: float | None, negative: float | None,
                      t: float) -> tuple[float, float, float, int]:
@@ -426,35 +427,39 @@ class CrisisDetector:
             return 0.0
         if abs(t - counts[-1][0] - self.window_seconds) > 0.5 * self.window_seconds:
             return 0.0
-        window = counts[1 - span:]
         now_expected = base.expected(t)
         if volume <= now_expected:
             return 0.0  # a build that has stopped is not building
+        # the span's columns, oldest first: volumes, their expectations, negatives and theirs
+        _, volumes, expectations, negatives, negative_expectations = zip(*counts[1 - span:], strict=True)
         # the window with the largest excess is left out: a sustained rise must not rest on a single window
-        excess = [entry[1] - entry[2] for entry in window]
+        excess = list(map(operator.sub, volumes, expectations))
         excess.append(volume - now_expected)
         spike = excess.index(max(excess))  # the first of equals, as max(range(span), key=...) would pick
-        total = volume + sum([entry[1] for entry in window])
-        expected = now_expected + sum([entry[2] for entry in window])
+        total = volume + sum(volumes)
+        expected = now_expected + sum(expectations)
         if spike == span - 1:
             total, expected = total - volume, expected - now_expected
         else:
-            total, expected = total - window[spike][1], expected - window[spike][2]
+            total, expected = total - volumes[spike], expected - expectations[spike]
         if total < self.min_count:
             return 0.0
         score = _score(count_z(total, expected, base.extra_variance))
         negative_base = self._baselines.get("negative")
         if negative is None or negative_base is None or negative_base.n < self._warm_windows:
             return min(score, self._below_critical)  # no sentiment: volume alone
-        if any(entry[3] is None for entry in window) or not self._share.n:
+        if None in negatives or not self._share.n:
             return 0.0
-        rows = [(volume, negative, negative_base.expected(t)), *((e[1], e[3], e[4]) for e in window)]
-        del rows[0 if spike == span - 1 else spike + 1]
-        negatives = sum([row[1] for row in rows])
-        z_negative = count_z(negatives, sum([row[2] for row in rows]),
-                             negative_base.extra_variance) if negatives >= self.min_count else 0.0
+        # the same span without the spike, now with this window first
+        left_out = 0 if spike == span - 1 else spike + 1
+        counted = [negative, *negatives]
+        counted_expected = [negative_base.expected(t), *negative_expectations]
+        del counted[left_out], counted_expected[left_out]
+        negatives_total = sum(counted)
+        z_negative = count_z(negatives_total, sum(counted_expected),
+                             negative_base.extra_variance) if negatives_total >= self.min_count else 0.0
         p = min(max(self._share.mean, 0.01), 0.99)
-        tone = self._share.z(negatives / total, p * (1.0 - p) / total, _MIN_SHARE_VARIANCE) if total else 0.0
+        tone = self._share.z(negatives_total / total, p * (1.0 - p) / total, _MIN_SHARE_VARIANCE) if total else 0.0
         gate = _clip01((tone - 1.0) / 2.0)
         return min(max(_score(z_negative), score) * gate, self._below_critical)
 
@@ -481,7 +486,10 @@ class CrisisDetector:
 
     def _reasons(self, signals: dict[str, dict[str, Any]], evidence_windows: int) -> tuple[str, ...]:
         floor = 0.5 * self.threshold
-        ranked = sorted((entry["score"], name) for name, entry in signals.items() if entry["score"] >= floor)
+        ranked = [(entry["score"], name) for name, entry in signals.items() if entry["score"] >= floor]
+        if not ranked:
+            return ()  # most windows: no signal near the threshold
+        ranked.sort()
         return tuple(_reason(name, signals[name], self.velocity_windows, evidence_windows)
                      for _, name in reversed(ranked))
 

@@ -394,3 +394,13 @@ def test_evidence_restarts_after_missing_windows_and_survives_a_restore():
     assert later is None or later["observed"] < built
     old = {key: value for key, value in detector.to_dict().items() if key != "evidence"}
     assert "negative_sustained" not in CrisisDetector.from_dict({**old, "version": 1}).score_one(x, t).signals
+
+
+@pytest.mark.parametrize("score", [0.0, 0.2, 0.5, 0.65, 0.8, 0.99, 1.0, -0.1, math.inf])
+def test_the_fast_assessment_is_the_one_the_constructor_builds(score: float) -> None:
+    signals = {"volume": {"observed": 9.0, "expected": 2.0, "score": score}}
+    fast = Assessment.judged(score, 0.5, 0.8, signals, ("volume 4.5x expected",))
+    built = Assessment(score, 0.5, 0.8, signals=signals, reasons=("volume 4.5x expected",))
+    assert fast == built
+    assert list(vars(fast).items()) == list(vars(built).items())  # same fields, same order: same to_dict bytes
+    assert orjson.dumps(fast.to_dict()) == orjson.dumps(built.to_dict())
