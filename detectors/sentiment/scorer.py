@@ -171,6 +171,10 @@ class SentimentScorer:
             raise ValueError(f"unknown sentiment label {label!r}; expected one of {LABELS}")
         _, model_lang, x, prior = self._analyse(text)
         self._models[model_lang].learn_one(x, label, prior)
+        self.clear_cache()
+
+    def clear_cache(self) -> None:
+        """Forget the remembered judgements: the next ``score`` of any text judges it anew."""
         self._judged.cache_clear()
 
     def predict_one(self, text: str) -> str:
