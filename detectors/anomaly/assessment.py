@@ -7,11 +7,18 @@ from typing import Any
 
 __all__ = ["SIGNALS", "Assessment"]
 
-#: Signal names an assessment may report, in display order.
 _AUTO: Any = object()
 
+#: Signal names an assessment may report, in display order.
 SIGNALS: tuple[str, ...] = ("volume", "negative", "negative_share", "sentiment", "reach", "authors", "velocity",
                             "negative_sustained")
+
+
+def _severity(score: float, threshold: float, critical_threshold: float) -> str | None:
+    """``"critical"``, ``"warning"`` or None, as the score reaches the critical threshold, the threshold or neither."""
+    if score >= critical_threshold:
+        return "critical"
+    return "warning" if score >= threshold else None
 
 
 @dataclass(frozen=True)
@@ -44,12 +51,7 @@ class Assessment:
         if self.anomalous is _AUTO:
             object.__setattr__(self, "anomalous", self.score >= self.threshold)
         if self.severity is _AUTO:
-            severity = None
-            if self.score >= self.critical_threshold:
-                severity = "critical"
-            elif self.score >= self.threshold:
-                severity = "warning"
-            object.__setattr__(self, "severity", severity)
+            object.__setattr__(self, "severity", _severity(self.score, self.threshold, self.critical_threshold))
 
     @classmethod
     def judged(cls, score: float, threshold: float, critical_threshold: float, signals: dict[str, dict[str, Any]],
@@ -65,7 +67,7 @@ class Assessment:
         assessment = object.__new__(cls)
         assessment.__dict__.update(
             score=score, threshold=threshold, critical_threshold=critical_threshold, anomalous=score >= threshold,
-            severity="critical" if score >= critical_threshold else "warning" if score >= threshold else None,
+            severity=_severity(score, threshold, critical_threshold),
             signals=signals, reasons=reasons, warming_up=False,
         )
         return assessment
