@@ -11,9 +11,11 @@ the next offset commit) and awaited until Kafka acknowledges them.
 
 Rebalances. When partitions are revoked, every tracker and unacknowledged mention of this worker is dropped, and
 a fence makes the agent skip the events it fetched before (see ``RebalanceFence``): Faust seeks back to the
-committed offsets, so they come again. Once the table is recovered, each assigned partition's trackers are
-loaded from their checkpoints, and its watermark restarts where its windows last closed, so a subject that falls
-silent after a move still resolves.
+committed offsets, so they come again. A checkpoint already on its way to Kafka is waited for before the worker
+rejoins the group (or, at shutdown, leaves it), so the partition's next owner, which reads the changelog once the
+rebalance completes, finds it there rather than having it land on top of its own later checkpoints. Once the
+table is recovered, each assigned partition's trackers are loaded from their checkpoints, and its watermark
+restarts where its windows last closed, so a subject that falls silent after a move still resolves.
 
 Event time. Each partition keeps a watermark: the latest ``created_at`` seen. Windows close when it passes
 their end plus the allowed lateness. When a partition goes quiet, a timer moves its watermark on with the wall
@@ -55,6 +57,8 @@ BATCH_SIZE = 500
 #: Checkpoints are coalesced to at most one per this many seconds of wall clock (windows closing faster than
 #: that, as in a replay of history, share one checkpoint; live, every window close is checkpointed).
 CHECKPOINT_SECONDS = 0.5
+#: Longest wait, when partitions are revoked or the worker stops, for a checkpoint already on its way to Kafka.
+HANDOVER_SECONDS = 15.0
 
 
 @dataclass
@@ -176,11 +180,16 @@ class SubjectStage:
             if clock.checkpoint_due:
                 await self._checkpoint(partition, clock)
 
-    def revoke(self, app: Any, partitions: set[int]) -> None:
-        """Forget the trackers and held mentions of revoked partitions, and fence off the events fetched so far.
+    async def revoke(self, app: Any, partitions: set[int]) -> None:
+        """Forget the trackers and held mentions of revoked partitions, fence off the events fetched so far, and
+        wait until a checkpoint already on its way to Kafka has arrived.
 
         The held mentions are not lost: they were never acked, so they come again from the committed offset,
         to this worker or to the one that takes the partition over, which restores the trackers from the table.
+        The wait keeps the changelog in step with the offsets. Without it, a checkpoint sent just before the
+        revocation could reach Kafka after the partition's next owner had read the changelog, started from the
+        committed offsets and written checkpoints of its own; the late record, being the last, would then be the
+        state a later restore loads, older than the committed offsets, and the mentions between would be missed.
         """
         self.fence.close(app)
         for partition in partitions:
@@ -188,6 +197,7 @@ class SubjectStage:
         for subject_id in [sid for sid, p in self.partition_of.items() if p in partitions]:
             self.trackers.pop(subject_id, None)
             self.partition_of.pop(subject_id, None)
+        await self._checkpoint_settled()
 
     def assign(self, partitions: set[int]) -> None:
         """Load the trackers of newly owned partitions (after table recovery) and restart their event time.
@@ -205,6 +215,16 @@ class SubjectStage:
                 clock.last_arrival = time.time()
 
     # Internals --------------------------------------------------------------------------------------------------
+
+    async def _checkpoint_settled(self) -> None:
+        """Wait (up to ``HANDOVER_SECONDS``) for the checkpoint in progress, if any, to be acknowledged by Kafka."""
+        try:
+            await asyncio.wait_for(self._checkpointing.acquire(), HANDOVER_SECONDS)
+        except TimeoutError:
+            logger.error("a checkpoint was still on its way to Kafka after %.0f s; handing the partitions over "
+                         "without it", HANDOVER_SECONDS)
+        else:
+            self._checkpointing.release()
 
     async def _settle(self, clock: PartitionClock, event: Any) -> None:
         """Ack an event that counts in no window: now, or after the earlier mentions still held.
@@ -363,7 +383,12 @@ def attach_subject_agent(streams: Streams, stage: SubjectStage) -> None:
 
     @streams.app.on_partitions_revoked.connect
     async def on_revoked(app: Any, revoked: set[Any], **_: Any) -> None:
-        stage.revoke(app, {tp.partition for tp in revoked if tp.topic == mentions_topic})
+        await stage.revoke(app, {tp.partition for tp in revoked if tp.topic == mentions_topic})
+
+    @streams.app.on_before_shutdown.connect
+    async def on_shutdown(app: Any, **_: Any) -> None:
+        # sent once the fetcher has stopped and before the agents are cancelled and the consumer leaves the group
+        await stage.revoke(app, set(stage.clocks))
 
     @streams.subject_state.on_recover
     async def on_recovered() -> None:

@@ -72,3 +72,61 @@ def test_a_closed_window_is_checkpointed_to_its_mentions_partition_and_its_menti
     assert table.sent and {partition for partition, _ in table.sent} == {PARTITION}
     assert orjson.loads(table.data[b"s0"])["partition"] == PARTITION
     assert acked == [0]
+
+
+class _SlowTable(_Table):
+    """A table whose changelog records, once ``hold`` is set, reach Kafka only when the test says so."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hold = False
+        self.pending: list[asyncio.Future[None]] = []
+
+    def send_changelog(self, partition: int | None, key: bytes, value: bytes) -> asyncio.Future[None]:
+        delivery = super().send_changelog(partition, key, value)
+        if self.hold:
+            delivery = asyncio.get_running_loop().create_future()
+            self.pending.append(delivery)
+        return delivery
+
+
+def test_a_revocation_waits_for_the_checkpoint_on_its_way_and_acks_nothing_it_covers() -> None:
+    # a record of ours reaching the changelog after the next owner has read it would, being the last, replace
+    # that owner's later checkpoints at its next restore: the hand-over waits until Kafka has it
+    table = _SlowTable()
+    watchlist = Watchlist.from_dict({"subjects": [{"id": "s0", "name": "S0", "terms": ["s0"]}]})
+    stage = SubjectStage(SimpleNamespace(subject_state=table), watchlist, Settings())
+    acked: list[int] = []
+
+    async def ack(event: Any) -> bool:
+        acked.append(event.message.offset)
+        return True
+
+    stage.ack = ack
+    events = [_event(0, 1_767_574_805.0), _event(1, 1_767_574_805.0 + 180.0)]
+    app = SimpleNamespace(consumer_generation_id=1)
+
+    async def run() -> list[str]:
+        timeline: list[str] = []
+        await stage.process_batch(events[:1])
+        table.hold = True
+
+        async def close_and_checkpoint() -> None:
+            await stage.process_batch(events[1:])  # closes the first window
+            await stage.on_timer()  # writes its checkpoint, which Kafka has not acknowledged yet
+
+        checkpoint = asyncio.create_task(close_and_checkpoint())
+        while not table.pending:
+            await asyncio.sleep(0)
+        revocation = asyncio.create_task(stage.revoke(app, {PARTITION}))
+        await asyncio.sleep(0.05)
+        timeline.append("revoked" if revocation.done() else "revocation waits")
+        table.pending[0].set_result(None)
+        await revocation
+        timeline.append("revoked")
+        await checkpoint
+        return timeline
+
+    assert asyncio.run(asyncio.wait_for(run(), timeout=2.0)) == ["revocation waits", "revoked"]
+    assert acked == []  # the revoked worker acks nothing: the next owner reads those mentions again
+    assert stage.trackers == {} and stage.clocks == {}
