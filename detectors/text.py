@@ -78,10 +78,13 @@ class TextFunction(Protocol[T_co]):
 
     def cache_info(self) -> Any: ...
 
+    def cache_clear(self) -> None: ...
+
 
 def cached_by_text(function: Callable[[str], T_co]) -> TextFunction[T_co]:
     """``function``, remembering its answers for the latest :data:`TEXT_CACHE_SIZE` texts of at most
-    :data:`TEXT_CACHE_CHARS` characters. ``function`` must be pure and return an immutable value.
+    :data:`TEXT_CACHE_CHARS` characters. ``function`` must return an immutable value and be pure, or its
+    owner must call ``cache_clear`` whenever what it reads changes.
 
     >>> lengths = cached_by_text(len)
     >>> lengths("abc"), lengths("abc"), lengths.cache_info().hits
@@ -93,6 +96,7 @@ def cached_by_text(function: Callable[[str], T_co]) -> TextFunction[T_co]:
         return cached(text) if len(text) <= TEXT_CACHE_CHARS else function(text)
 
     call.cache_info = cached.cache_info  # type: ignore[attr-defined]
+    call.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
     return call  # type: ignore[return-value]
 
 

@@ -34,6 +34,7 @@ from detectors.sentiment.language import LanguageIdentifier
 from detectors.sentiment.lexicon_id import LEXICON_VERSION, IndonesianLexicon
 from detectors.sentiment.online import HashedLogisticRegression
 from detectors.sentiment.tokens import tokenize
+from detectors.text import cached_by_text
 
 __all__ = ["LABELS", "IncompatibleModelError", "Sentiment", "SentimentScorer"]
 
@@ -123,6 +124,9 @@ class SentimentScorer:
             lang: HashedLogisticRegression(LABELS, n_bits=n_bits, learning_rate=learning_rate)
             for lang in MODEL_LANGUAGES
         }
+        # Judgements of recent texts: a repost or a copied complaint repeats its text, and scoring is most of the
+        # cost of a post. ``learn`` changes the models, so it forgets them all.
+        self._judged = cached_by_text(self._judge)
 
     # -- scoring ---------------------------------------------------------------------------------------------
 
@@ -152,7 +156,10 @@ class SentimentScorer:
         return self._models[model_lang].predict_proba_one(x, prior)
 
     def score(self, text: str) -> Sentiment:
-        """Label, score in [-1, 1] and language of a post."""
+        """Label, score in [-1, 1] and language of a post (remembered for recent texts until the next ``learn``)."""
+        return self._judged(text)
+
+    def _judge(self, text: str) -> Sentiment:
         lang, model_lang, x, prior = self._analyse(text)
         proba = self._models[model_lang].predict_proba_one(x, prior)
         label = max(LABELS, key=proba.__getitem__)
@@ -164,6 +171,11 @@ class SentimentScorer:
             raise ValueError(f"unknown sentiment label {label!r}; expected one of {LABELS}")
         _, model_lang, x, prior = self._analyse(text)
         self._models[model_lang].learn_one(x, label, prior)
+        self.clear_cache()
+
+    def clear_cache(self) -> None:
+        """Forget the remembered judgements: the next ``score`` of any text judges it anew."""
+        self._judged.cache_clear()
 
     def predict_one(self, text: str) -> str:
         """The post's label (``score(text).label``)."""

@@ -80,6 +80,17 @@ def test_a_few_corrections_change_the_prediction_for_a_phrase():
     assert scorer.score("pelayanannya jelek banget").label == "negative"
 
 
+def test_a_repeated_text_is_judged_once_until_the_model_learns():
+    scorer, twin = SentimentScorer(), SentimentScorer()
+    text = "stok vaksin datang minggu ini"
+    before = scorer.score(text)
+    assert scorer.score(text) == before and scorer._judged.cache_info().hits == 1
+    for _ in range(3):
+        scorer.learn(text, "positive")
+        twin.learn(text, "positive")
+    assert scorer.score(text) == twin.score(text) != before  # judged again, by the model that learned
+
+
 def test_corrections_can_overrule_the_lexicon():
     scorer = SentimentScorer()
     assert scorer.score("dingin banget es kopinya").label == "negative"
