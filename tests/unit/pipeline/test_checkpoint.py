@@ -49,8 +49,8 @@ def _event(offset: int, created_at: float) -> Any:
     return SimpleNamespace(message=message, value=mention.to_json())
 
 
-def test_a_closed_window_is_checkpointed_to_its_mentions_partition_and_its_mentions_acked() -> None:
-    table = _Table()
+def _stage(table: _Table) -> tuple[SubjectStage, list[int]]:
+    """A subject stage watching one subject, ``s0``, over ``table``, and the offsets it acks."""
     watchlist = Watchlist.from_dict({"subjects": [{"id": "s0", "name": "S0", "terms": ["s0"]}]})
     stage = SubjectStage(SimpleNamespace(subject_state=table), watchlist, Settings())
     acked: list[int] = []
@@ -60,6 +60,12 @@ def test_a_closed_window_is_checkpointed_to_its_mentions_partition_and_its_menti
         return True
 
     stage.ack = ack
+    return stage, acked
+
+
+def test_a_closed_window_is_checkpointed_to_its_mentions_partition_and_its_mentions_acked() -> None:
+    table = _Table()
+    stage, acked = _stage(table)
     # the second mention is three windows later: the first one's window closes, and the timer writes its checkpoint
     events = [_event(0, 1_767_574_805.0), _event(1, 1_767_574_805.0 + 180.0)]
 
@@ -94,15 +100,7 @@ def test_a_revocation_waits_for_the_checkpoint_on_its_way_and_acks_nothing_it_co
     # a record of ours reaching the changelog after the next owner has read it would, being the last, replace
     # that owner's later checkpoints at its next restore: the hand-over waits until Kafka has it
     table = _SlowTable()
-    watchlist = Watchlist.from_dict({"subjects": [{"id": "s0", "name": "S0", "terms": ["s0"]}]})
-    stage = SubjectStage(SimpleNamespace(subject_state=table), watchlist, Settings())
-    acked: list[int] = []
-
-    async def ack(event: Any) -> bool:
-        acked.append(event.message.offset)
-        return True
-
-    stage.ack = ack
+    stage, acked = _stage(table)
     events = [_event(0, 1_767_574_805.0), _event(1, 1_767_574_805.0 + 180.0)]
     app = SimpleNamespace(consumer_generation_id=1)
 
