@@ -161,6 +161,11 @@ def mentions_consumed(worker: WorkerProcess) -> float:
     return metric_total(worker.metrics_text(["siaga_mentions_consumed_total"]) or "", "siaga_mentions_consumed_total")
 
 
+def _mentioned(values: list[bytes]) -> set[tuple[str, str]]:
+    """The distinct (subject, post) pairs among mention records."""
+    return {(mention.subject_id, mention.post_id) for mention in map(Mention.from_json, values)}
+
+
 @pytest.mark.slow
 def test_partitions_move_to_the_surviving_worker_and_back(
     kafka_bootstrap: str, unique_topic_prefix: str, tmp_path: Path, fault_report: Callable[[FaultRow], None]
@@ -194,14 +199,15 @@ def test_partitions_move_to_the_surviving_worker_and_back(
     finally:
         first.stop()
         second.stop()
-    mentions = read_topic(settings, settings.topics.mentions, until=lambda values: False, timeout=15)
+    # read until every mention is there (a loaded machine may need more than one pass), or give up after 90 s
+    mentions = read_topic(settings, settings.topics.mentions,
+                          until=lambda values: len(_mentioned(values)) >= replayed.mentions, timeout=90)
     fault_report(FaultRow.from_events("2 workers: one stops, partitions move, it returns, they move back",
                                       summary.read, summary.published, expected, events))
 
     assert summary.failed == 0 and summary.published == summary.read
     # no post lost between the workers: every mention the replay counts is on the topic (some more than once)
-    published = {(mention.subject_id, mention.post_id) for mention in map(Mention.from_json, mentions)}
-    assert len(published) == replayed.mentions
+    assert len(_mentioned(mentions)) == replayed.mentions
     # the same incidents, announced in the same order, none split or repeated under another id, with the same
     # figures: the moved subjects' windows counted every mention once (see "Delivery and determinism" in the README)
     assert [event.id for event in _first_of_each(events)] == [event.id for event in expected], [e.id for e in events]
