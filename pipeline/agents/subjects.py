@@ -217,14 +217,19 @@ class SubjectStage:
     # Internals --------------------------------------------------------------------------------------------------
 
     async def _checkpoint_settled(self) -> None:
-        """Wait (up to ``HANDOVER_SECONDS``) for the checkpoint in progress, if any, to be acknowledged by Kafka."""
+        """Wait (up to ``HANDOVER_SECONDS``) for the checkpoint in progress, if any, to be acknowledged by Kafka.
+
+        ``asyncio.timeout`` rather than ``wait_for``: on Python 3.11, ``wait_for`` can lose an acquisition that
+        completes as the time runs out, and a lock left held would stop every later checkpoint.
+        """
         try:
-            await asyncio.wait_for(self._checkpointing.acquire(), HANDOVER_SECONDS)
+            async with asyncio.timeout(HANDOVER_SECONDS):
+                await self._checkpointing.acquire()
         except TimeoutError:
             logger.error("a checkpoint was still on its way to Kafka after %.0f s; handing the partitions over "
                          "without it", HANDOVER_SECONDS)
-        else:
-            self._checkpointing.release()
+            return
+        self._checkpointing.release()
 
     async def _settle(self, clock: PartitionClock, event: Any) -> None:
         """Ack an event that counts in no window: now, or after the earlier mentions still held.

@@ -12,7 +12,9 @@ from types import SimpleNamespace
 from typing import Any
 
 import orjson
+import pytest
 
+from pipeline.agents import subjects
 from pipeline.agents.subjects import SubjectStage
 from pipeline.config import Settings
 from schemas.mention import Mention
@@ -128,3 +130,34 @@ def test_a_revocation_waits_for_the_checkpoint_on_its_way_and_acks_nothing_it_co
     assert asyncio.run(asyncio.wait_for(run(), timeout=2.0)) == ["revocation waits", "revoked"]
     assert acked == []  # the revoked worker acks nothing: the next owner reads those mentions again
     assert stage.trackers == {} and stage.clocks == {}
+
+
+def test_a_revocation_gives_up_on_a_checkpoint_kafka_does_not_take_and_takes_no_lock_with_it(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(subjects, "HANDOVER_SECONDS", 0.05)
+    table = _SlowTable()
+    stage, acked = _stage(table)
+    events = [_event(0, 1_767_574_805.0), _event(1, 1_767_574_805.0 + 180.0)]
+
+    async def run() -> tuple[bool, bool]:
+        await stage.process_batch(events[:1])
+        table.hold = True
+
+        async def close_and_checkpoint() -> None:
+            await stage.process_batch(events[1:])
+            await stage.on_timer()
+
+        checkpoint = asyncio.create_task(close_and_checkpoint())
+        while not table.pending:
+            await asyncio.sleep(0)
+        await stage.revoke(SimpleNamespace(consumer_generation_id=1), {PARTITION})  # gives up after 0.05 s
+        still_waiting = not checkpoint.done()
+        table.pending[0].set_result(None)  # Kafka takes it after all
+        await checkpoint
+        return still_waiting, stage._checkpointing.locked()
+
+    with caplog.at_level("ERROR"):
+        still_waiting, locked = asyncio.run(asyncio.wait_for(run(), timeout=2.0))
+    assert still_waiting and "still on its way to Kafka" in caplog.text
+    assert not locked  # the revocation's own wait left nothing held: the next checkpoint can run
+    assert acked == []
