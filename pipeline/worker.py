@@ -18,11 +18,15 @@ from pipeline.app import Streams, create_app
 from pipeline.config import Settings
 from pipeline.enrichment import Enricher
 from pipeline.process_guard import arm_exit_deadline
+from pipeline.progress import ProgressWatch, task_stacks
 from schemas.watchlist import load_watchlist
 
 __all__ = ["DeadlineWorker", "build_worker"]
 
 logger = logging.getLogger(__name__)
+
+#: A source partition with records waiting whose position has not moved for this long is reported as stalled.
+STALL_SECONDS = 60.0
 
 
 def build_worker(settings: Settings) -> Streams:
@@ -62,18 +66,22 @@ class DeadlineWorker(Worker):
 
 
 def _attach_lag_monitor(streams: Streams, settings: Settings) -> None:
-    """Export consumer lag of the source topics and whether table state is being recovered."""
+    """Export consumer lag of the source topics and whether table state is being recovered; log a stalled one."""
     app = streams.app
     sources = {settings.topics.posts, settings.topics.mentions}
+    watch = ProgressWatch(STALL_SECONDS)
+    recovering = [True]  # stream partitions stay paused while table state is restored: no stall then
     metrics.STATE_RECOVERY.set(1)
 
     @app.on_partitions_revoked.connect
     async def on_revoked(sender: Any, revoked: Any, **_: Any) -> None:
         metrics.STATE_RECOVERY.set(1)
+        recovering[0] = True
 
     @app.on_rebalance_complete.connect
     async def on_complete(sender: Any, **_: Any) -> None:
         metrics.STATE_RECOVERY.set(0)
+        recovering[0] = False
 
     @app.timer(interval=5.0)
     async def export_lag() -> None:
@@ -81,12 +89,17 @@ def _attach_lag_monitor(streams: Streams, settings: Settings) -> None:
         partitions = [tp for tp in consumer.assignment() if tp.topic in sources]
         if not partitions:
             return
+        watch.keep_only(partitions if not recovering[0] else ())
         try:
             highwaters = await consumer.highwaters(*partitions)
             for tp in partitions:
                 position = await consumer.position(tp)
                 if position is not None and tp in highwaters:
                     metrics.CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(max(0, highwaters[tp] - position))
+                    if not recovering[0] and watch.observe(tp, position, highwaters[tp]):
+                        logger.warning("no progress on %s/%d for %.0f s with %d records waiting; the worker's tasks "
+                                       "wait at:\n  %s", tp.topic, tp.partition, watch.stalled_for(tp),
+                                       highwaters[tp] - position, "\n  ".join(task_stacks()))
         except KafkaError as error:
             # a rebalance took a partition away between assignment() and position(): a timer must never take the
             # worker down with it; the next tick reads the new assignment
