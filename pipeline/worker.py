@@ -70,20 +70,15 @@ def _attach_lag_monitor(streams: Streams, settings: Settings) -> None:
     app = streams.app
     sources = {settings.topics.posts, settings.topics.mentions}
     watch = ProgressWatch(STALL_SECONDS)
-    recovering = True  # stream partitions stay paused while table state is restored: no stall then
     metrics.STATE_RECOVERY.set(1)
 
     @app.on_partitions_revoked.connect
     async def on_revoked(sender: Any, revoked: Any, **_: Any) -> None:
-        nonlocal recovering
         metrics.STATE_RECOVERY.set(1)
-        recovering = True
 
     @app.on_rebalance_complete.connect
     async def on_complete(sender: Any, **_: Any) -> None:
-        nonlocal recovering
         metrics.STATE_RECOVERY.set(0)
-        recovering = False
 
     @app.timer(interval=5.0)
     async def export_lag() -> None:
@@ -91,14 +86,17 @@ def _attach_lag_monitor(streams: Streams, settings: Settings) -> None:
         partitions = [tp for tp in consumer.assignment() if tp.topic in sources]
         if not partitions:
             return
-        watch.keep_only(() if recovering else partitions)
+        # Faust's own flag, from revocation until the streams are sought and resumed: stream partitions stay paused
+        # while table state is restored, which is no stall
+        rebalancing = app.rebalancing
+        watch.keep_only(() if rebalancing else partitions)
         try:
             highwaters = await consumer.highwaters(*partitions)
             for tp in partitions:
                 position = await consumer.position(tp)
                 if position is not None and tp in highwaters:
                     metrics.CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(max(0, highwaters[tp] - position))
-                    if not recovering and watch.observe(tp, position, highwaters[tp]):
+                    if not rebalancing and watch.observe(tp, position, highwaters[tp]):
                         logger.warning("no progress on %s/%d for %.0f s with %d records waiting; the worker's tasks "
                                        "wait at:\n  %s", tp.topic, tp.partition, watch.stalled_for(tp),
                                        highwaters[tp] - position, "\n  ".join(task_stacks()))

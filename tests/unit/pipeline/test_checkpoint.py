@@ -51,6 +51,11 @@ def _event(offset: int, created_at: float) -> Any:
     return SimpleNamespace(message=message, value=mention.to_json())
 
 
+def _a_window_and_a_mention_three_windows_later() -> list[Any]:
+    """Two mentions: the second, three windows after the first, closes the first one's window."""
+    return [_event(0, 1_767_574_805.0), _event(1, 1_767_574_805.0 + 180.0)]
+
+
 def _stage(table: _Table) -> tuple[SubjectStage, list[int]]:
     """A subject stage watching one subject, ``s0``, over ``table``, and the offsets it acks."""
     watchlist = Watchlist.from_dict({"subjects": [{"id": "s0", "name": "S0", "terms": ["s0"]}]})
@@ -69,7 +74,7 @@ def test_a_closed_window_is_checkpointed_to_its_mentions_partition_and_its_menti
     table = _Table()
     stage, acked = _stage(table)
     # the second mention is three windows later: the first one's window closes, and the timer writes its checkpoint
-    events = [_event(0, 1_767_574_805.0), _event(1, 1_767_574_805.0 + 180.0)]
+    events = _a_window_and_a_mention_three_windows_later()
 
     async def run() -> None:
         await stage.process_batch(events)
@@ -98,26 +103,33 @@ class _SlowTable(_Table):
         return delivery
 
 
+async def _checkpoint_in_flight(stage: SubjectStage, table: _SlowTable, events: list[Any]) -> asyncio.Task[None]:
+    """Count the first mention, then let the second close its window and the timer write a checkpoint that Kafka
+    has not acknowledged yet; returns the task still waiting for it."""
+    await stage.process_batch(events[:1])
+    table.hold = True
+
+    async def close_and_checkpoint() -> None:
+        await stage.process_batch(events[1:])
+        await stage.on_timer()
+
+    checkpoint = asyncio.create_task(close_and_checkpoint())
+    while not table.pending:
+        await asyncio.sleep(0)
+    return checkpoint
+
+
 def test_a_revocation_waits_for_the_checkpoint_on_its_way_and_acks_nothing_it_covers() -> None:
     # a record of ours reaching the changelog after the next owner has read it would, being the last, replace
     # that owner's later checkpoints at its next restore: the hand-over waits until Kafka has it
     table = _SlowTable()
     stage, acked = _stage(table)
-    events = [_event(0, 1_767_574_805.0), _event(1, 1_767_574_805.0 + 180.0)]
+    events = _a_window_and_a_mention_three_windows_later()
     app = SimpleNamespace(consumer_generation_id=1)
 
     async def run() -> list[str]:
         timeline: list[str] = []
-        await stage.process_batch(events[:1])
-        table.hold = True
-
-        async def close_and_checkpoint() -> None:
-            await stage.process_batch(events[1:])  # closes the first window
-            await stage.on_timer()  # writes its checkpoint, which Kafka has not acknowledged yet
-
-        checkpoint = asyncio.create_task(close_and_checkpoint())
-        while not table.pending:
-            await asyncio.sleep(0)
+        checkpoint = await _checkpoint_in_flight(stage, table, events)
         revocation = asyncio.create_task(stage.revoke(app, {PARTITION}))
         await asyncio.sleep(0.05)
         timeline.append("revoked" if revocation.done() else "revocation waits")
@@ -137,19 +149,10 @@ def test_a_revocation_gives_up_on_a_checkpoint_kafka_does_not_take_and_takes_no_
     monkeypatch.setattr(subjects, "HANDOVER_SECONDS", 0.05)
     table = _SlowTable()
     stage, acked = _stage(table)
-    events = [_event(0, 1_767_574_805.0), _event(1, 1_767_574_805.0 + 180.0)]
+    events = _a_window_and_a_mention_three_windows_later()
 
     async def run() -> tuple[bool, bool]:
-        await stage.process_batch(events[:1])
-        table.hold = True
-
-        async def close_and_checkpoint() -> None:
-            await stage.process_batch(events[1:])
-            await stage.on_timer()
-
-        checkpoint = asyncio.create_task(close_and_checkpoint())
-        while not table.pending:
-            await asyncio.sleep(0)
+        checkpoint = await _checkpoint_in_flight(stage, table, events)
         await stage.revoke(SimpleNamespace(consumer_generation_id=1), {PARTITION})  # gives up after 0.05 s
         still_waiting = not checkpoint.done()
         table.pending[0].set_result(None)  # Kafka takes it after all
